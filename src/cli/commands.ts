@@ -1,0 +1,39 @@
+/** The command table: name, one-line summary, usage text and the module that runs it. */
+export interface Command {
+  readonly summary: string;
+  readonly usage: string;
+  run(argv: string[]): Promise<number>;
+}
+
+const lazy = (load: () => Promise<{ run(argv: string[]): Promise<number> }>) => async (argv: string[]) => (await load()).run(argv);
+
+export const COMMANDS: Record<string, Command> = {
+  socs: {
+    summary: 'list the SoC profiles and their flow engines',
+    usage: 'flowsim socs [--json]',
+    run: lazy(() => import('./socs.ts')),
+  },
+};
+
+export function mainHelp(): string {
+  const width = Math.max(...Object.keys(COMMANDS).map((k) => k.length));
+  const lines = Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(width)}  ${c.summary}`);
+  return [
+    'flowsim — simulate a Linux/OpenWrt router with and without flow offload',
+    '',
+    'usage: flowsim <command> [options]',
+    '',
+    'commands:',
+    ...lines,
+    '',
+    'Run `flowsim <command> --help` for the options of one command.',
+    'Exit codes: 0 ok, 1 an expectation or lint failed, 2 bad input.',
+    '',
+  ].join('\n');
+}
+
+export function commandHelp(name: string): string {
+  const c = COMMANDS[name];
+  if (!c) return mainHelp();
+  return `${c.usage}\n\n${c.summary}\n`;
+}
