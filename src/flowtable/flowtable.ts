@@ -1,0 +1,483 @@
+/**
+ * The software flowtable, as net/netfilter/nf_flow_table_{core,ip,offload}.c and
+ * nft_flow_offload.c have it (mainline 6.6/6.12, what OpenWrt ships):
+ *
+ * - `flow add @ft` (nft_flow_offload_eval): a confirmed connection that is TCP ESTABLISHED and
+ *   ASSURED (or UDP), without helper or sequence adjustment, not already offloaded, gets a flow
+ *   entry with both directions' routes; IPS_OFFLOAD is set and the connection's timeout pushed out.
+ * - The ingress hook (nf_flow_offload_ip_hook / _ipv6_hook) on each listed device looks packets up
+ *   by tuple + input device + encapsulation and, on a hit, NATs them, decrements the TTL and sends
+ *   them straight to the output device. Fragments, IP options, non-TCP/UDP, TTL ≤ 1, packets over
+ *   the cached MTU and TCP FIN/RST go to the classic path (FIN/RST also tear the flow down).
+ * - A GC every second (nf_flow_offload_work_gc) expires idle flows (30 s by default), hands the
+ *   connection back to conntrack with its timeout fixed up (flow_offload_fixup_ct) and removes them.
+ * - With `flags offload`, an add queues a hardware REPLACE on a work queue; the flow keeps running
+ *   in software until the work runs and only goes to hardware if a driver accepts it; stats
+ *   requests extend the software timeout from the hardware's last use; teardown queues DESTROY
+ *   and the flow is freed once the hardware entry is dead (nf_flow_table_offload.c).
+ */
+import type { PacketPool } from '../buffers/pool.ts';
+import { PF_FRAGMENT, PF_IP_OPTIONS } from '../buffers/pool.ts';
+import { ETH_P_IP, ETH_P_IPV6 } from '../wire/ethernet.ts';
+import { ipv4DecTtl, ipv6DecHopLimit, natIpv4SetDst, natIpv4SetSrc, natIpv6SetDst, natIpv6SetSrc, natSetDport, natSetSport } from '../wire/nat.ts';
+import { IPPROTO_TCP, IPPROTO_UDP, TUPLE_WORDS, T_DST, T_PORTS, T_SRC } from '../wire/tuple.ts';
+import { FlowTable } from './table.ts';
+import {
+  FLOW_GC_INTERVAL_NS, FLOW_KEY_WORDS, FLOW_OFFLOAD_XMIT_DIRECT, FLOW_REFRESH_GRANULARITY_NS, K_ENCAP0, K_ENCAP1, K_IIF,
+  NF_FLOW_DNAT, NF_FLOW_HW, NF_FLOW_HW_ACCEPTED, NF_FLOW_HW_BIDIRECTIONAL, NF_FLOW_HW_DEAD, NF_FLOW_HW_DYING, NF_FLOW_HW_PENDING,
+  NF_FLOW_SNAT, NF_FLOW_TEARDOWN, NF_FLOW_TIMEOUT_NS, type FlowCtOps, type FlowRouteDir,
+} from './types.ts';
+
+/** A flowtable object of the ruleset. */
+export interface FlowtableDef {
+  readonly name: string;
+  /** ifindex of each listed device. */
+  readonly devices: readonly number[];
+  readonly counter: boolean;
+  /** `flags offload`: push flows to the hardware. */
+  readonly offload: boolean;
+}
+
+/** Why the fast path let a packet go to the classic path (for traces and counters). */
+export const FAST_PATH_MISS = [
+  'hit',
+  'not IPv4/IPv6',
+  'fragment or IP options',
+  'not TCP/UDP',
+  'TTL/hop limit would expire',
+  'no flow for this tuple on this device',
+  'flow is being torn down',
+  'packet exceeds the cached MTU',
+  'TCP FIN/RST tears the flow down',
+] as const;
+export const MISS_HIT = 0, MISS_NOT_IP = 1, MISS_FRAG_OPTS = 2, MISS_NOT_TCP_UDP = 3, MISS_TTL = 4, MISS_NO_FLOW = 5, MISS_TEARDOWN = 6, MISS_MTU = 7, MISS_FIN_RST = 8;
+
+/** Why `flow add` did not offload a connection (nft_flow_offload_eval's `goto out`). */
+export const ADD_REFUSAL = [
+  'added',
+  'not TCP or UDP',
+  'TCP connection not established and assured',
+  'TCP FIN or RST in this packet',
+  'connection has a helper',
+  'connection needs sequence adjustment',
+  'connection not confirmed yet',
+  'connection already offloaded',
+  'no route for the reply direction',
+  'flowtable full',
+  'IPv4 options',
+  'flow key already in the table',
+] as const;
+export const ADD_OK = 0, ADD_NOT_TCP_UDP = 1, ADD_TCP_NOT_ESTABLISHED = 2, ADD_TCP_FIN_RST = 3, ADD_HELPER = 4, ADD_SEQADJ = 5,
+  ADD_UNCONFIRMED = 6, ADD_ALREADY = 7, ADD_NO_ROUTE = 8, ADD_FULL = 9, ADD_IP_OPTIONS = 10, ADD_DUPLICATE = 11;
+
+/** The hardware side as the flowtable sees it (the kernel's TC_SETUP_FT callbacks). */
+export interface FlowHwOps {
+  /** FLOW_CLS_REPLACE for both directions: 0 when a driver accepted it, else a refusal code. */
+  replace(flow: number, now: number): number;
+  /** FLOW_CLS_DESTROY. */
+  destroy(flow: number): void;
+  /** FLOW_CLS_STATS: fills out[0]=packets, out[1]=bytes, out[2]=lastUsed (ns); false if unknown. */
+  stats(flow: number, out: Float64Array): boolean;
+}
+
+const HW_OP_ADD = 1, HW_OP_DEL = 2, HW_OP_STATS = 3;
+
+export interface FlowtableOptions {
+  capacity: number;
+  seed: number;
+  ct: FlowCtOps;
+  tcpTimeoutNs?: number;
+  udpTimeoutNs?: number;
+  /** Delay before an offload work item runs (the work queue's latency). Default 1 ms. */
+  hwWorkDelayNs?: number;
+  /** Maximum number of devices (ifindex bound). Default 256. */
+  maxDevices?: number;
+}
+
+export interface FlowtableStats {
+  flowsAdded: number;
+  addRefused: Float64Array; // by ADD_REFUSAL code
+  teardowns: number;
+  teardownsFinRst: number;
+  expired: number;
+  removed: number;
+  fastPathHits: number;
+  misses: Float64Array; // by FAST_PATH_MISS code (only for packets on hooked devices)
+  hwRequests: number;
+  hwOffloaded: number;
+  hwRefused: Map<number, number>; // refusal code -> count
+  hwDestroyed: number;
+  hwStatsRequests: number;
+}
+
+export class Flowtables {
+  readonly table: FlowTable;
+  readonly defs: FlowtableDef[] = [];
+  /** Bitmask of flowtables hooked on each ifindex. */
+  readonly hooked: Uint8Array;
+  /** Software fast path on (mode software/hardware) and hardware offload on (mode hardware). */
+  softwareEnabled = true;
+  hardwareEnabled = true;
+  hw: FlowHwOps | null = null;
+  readonly stats: FlowtableStats;
+  /** Reason of the last miss of `hook` (FAST_PATH_MISS index). */
+  lastMiss = 0;
+
+  private readonly ct: FlowCtOps;
+  private readonly tcpTimeout: number;
+  private readonly udpTimeout: number;
+  private readonly hwDelay: number;
+  private readonly probe = new Uint32Array(FLOW_KEY_WORDS);
+  private readonly tuples = new Uint32Array(TUPLE_WORDS * 2);
+  private readonly statsOut = new Float64Array(3);
+  // Offload work queue: a FIFO ring of (flow, generation, op, due) — work items run in order.
+  private readonly wqFlow: Int32Array;
+  private readonly wqGen: Uint16Array;
+  private readonly wqOp: Uint8Array;
+  private readonly wqDue: Float64Array;
+  private wqHead = 0;
+  private wqTail = 0;
+  private nextGc = 0;
+
+  constructor(opts: FlowtableOptions) {
+    this.table = new FlowTable(opts.capacity, opts.seed);
+    this.ct = opts.ct;
+    this.tcpTimeout = opts.tcpTimeoutNs ?? NF_FLOW_TIMEOUT_NS;
+    this.udpTimeout = opts.udpTimeoutNs ?? NF_FLOW_TIMEOUT_NS;
+    this.hwDelay = opts.hwWorkDelayNs ?? 1e6;
+    this.hooked = new Uint8Array(opts.maxDevices ?? 256);
+    let wq = 16;
+    while (wq < opts.capacity * 2) wq *= 2;
+    this.wqFlow = new Int32Array(wq);
+    this.wqGen = new Uint16Array(wq);
+    this.wqOp = new Uint8Array(wq);
+    this.wqDue = new Float64Array(wq);
+    this.stats = {
+      flowsAdded: 0, addRefused: new Float64Array(ADD_REFUSAL.length), teardowns: 0, teardownsFinRst: 0, expired: 0, removed: 0,
+      fastPathHits: 0, misses: new Float64Array(FAST_PATH_MISS.length), hwRequests: 0, hwOffloaded: 0, hwRefused: new Map(),
+      hwDestroyed: 0, hwStatsRequests: 0,
+    };
+  }
+
+  /** Registers a flowtable; its hook sits on the listed devices only. Returns its index (≤ 7). */
+  define(def: FlowtableDef): number {
+    const index = this.defs.length;
+    if (index >= 8) throw new RangeError('flowsim models at most 8 flowtables');
+    this.defs.push(def);
+    for (const dev of def.devices) if (dev > 0 && dev < this.hooked.length) this.hooked[dev] = this.hooked[dev]! | (1 << index);
+    return index;
+  }
+
+  /** True when a flowtable's ingress hook sits on `ifindex` (nft_register_flowtable_net_hooks). */
+  isHooked(ifindex: number): boolean {
+    return this.softwareEnabled && this.hooked[ifindex] !== 0;
+  }
+
+  private timeoutFor(l4proto: number): number {
+    return l4proto === IPPROTO_TCP ? this.tcpTimeout : l4proto === IPPROTO_UDP ? this.udpTimeout : NF_FLOW_TIMEOUT_NS;
+  }
+
+  /**
+   * The eligibility half of nft_flow_offload_eval (steps 1–6): returns ADD_OK or the reason.
+   * `tcpFlags` are the current packet's; `tcpEstablished` is ESTABLISHED && ASSURED.
+   */
+  eligible(ct: number, l4proto: number, tcpFlags: number, ipOptions: boolean, status: number, tcpEstablished: boolean, hasHelper: boolean, confirmed: boolean, offloaded: boolean): number {
+    if (ipOptions) return ADD_IP_OPTIONS;
+    if (l4proto === IPPROTO_TCP) {
+      if (tcpFlags & 0x05) return ADD_TCP_FIN_RST;
+      if (!tcpEstablished) return ADD_TCP_NOT_ESTABLISHED;
+    } else if (l4proto !== IPPROTO_UDP) return ADD_NOT_TCP_UDP;
+    if (hasHelper) return ADD_HELPER;
+    if (status & (1 << 6)) return ADD_SEQADJ; // IPS_SEQ_ADJUST
+    if (!confirmed) return ADD_UNCONFIRMED;
+    if (offloaded) return ADD_ALREADY;
+    void ct;
+    return ADD_OK;
+  }
+
+  /**
+   * flow_offload_alloc + flow_offload_add: creates the flow from the connection's two tuples and
+   * the routes of both directions. Returns the flow id, or -1 (reason in `stats.addRefused`).
+   */
+  add(ct: number, ftIndex: number, routes: readonly [FlowRouteDir, FlowRouteDir], now: number): number {
+    this.ct.tuple(ct, 0, this.tuples, 0);
+    this.ct.tuple(ct, 1, this.tuples, TUPLE_WORDS);
+    const status = this.ct.status(ct);
+    let flags = 0;
+    if (status & (1 << 4)) flags |= NF_FLOW_SNAT; // IPS_SRC_NAT
+    if (status & (1 << 5)) flags |= NF_FLOW_DNAT; // IPS_DST_NAT
+    const l4proto = this.tuples[9]! & 0xff;
+    const def = this.defs[ftIndex]!;
+    const hw = def.offload && this.hardwareEnabled && this.hw !== null;
+    if (hw) flags |= NF_FLOW_HW | NF_FLOW_HW_BIDIRECTIONAL;
+    if (this.table.count >= this.table.capacity) {
+      this.stats.addRefused[ADD_FULL]!++;
+      return -1;
+    }
+    const flow = this.table.add(this.tuples, routes, ct, flags, now + this.timeoutFor(l4proto), ftIndex);
+    if (flow < 0) {
+      this.stats.addRefused[ADD_DUPLICATE]!++;
+      return -1;
+    }
+    this.ct.setStatus(ct, 1 << 14); // IPS_OFFLOAD
+    this.ct.extendTimeout(ct, now); // nf_ct_offload_timeout
+    this.stats.flowsAdded++;
+    this.stats.addRefused[ADD_OK]!++;
+    if (hw) this.queueHw(flow, HW_OP_ADD, now);
+    return flow;
+  }
+
+  /** Queues offload work, coalescing as nf_flow_offload_work_alloc does (NF_FLOW_HW_PENDING). */
+  private queueHw(flow: number, op: number, now: number): void {
+    const t = this.table;
+    if (t.flags[flow]! & NF_FLOW_HW_PENDING) return;
+    if (this.wqTail - this.wqHead >= this.wqFlow.length) return; // queue full: the request is lost, retried on refresh
+    t.flags[flow] = t.flags[flow]! | NF_FLOW_HW_PENDING;
+    const i = this.wqTail & (this.wqFlow.length - 1);
+    this.wqFlow[i] = flow;
+    this.wqGen[i] = t.gen[flow]!;
+    this.wqOp[i] = op;
+    this.wqDue[i] = now + this.hwDelay;
+    this.wqTail++;
+    if (op === HW_OP_ADD) this.stats.hwRequests++;
+  }
+
+  /**
+   * The flowtable ingress hook on device `dev` (nf_flow_offload_ip_hook): returns the entry
+   * (`flow*2+dir`) when the fast path takes the packet — the caller then calls `rewrite` and
+   * transmits — or -1 for the classic path, with the reason in `lastMiss`.
+   * `encap0/encap1` are the encapsulation words the packet carries at this device.
+   */
+  hook(pool: PacketPool, slot: number, dev: number, encap0: number, encap1: number, now: number): number {
+    const l3proto = pool.l3proto[slot]!;
+    if (l3proto !== ETH_P_IP && l3proto !== ETH_P_IPV6) return this.miss(MISS_NOT_IP);
+    if (pool.pflags[slot]! & (PF_FRAGMENT | PF_IP_OPTIONS)) return this.miss(MISS_FRAG_OPTS);
+    const tw = slot * TUPLE_WORDS;
+    const tup = pool.tuple;
+    const l4proto = tup[tw + 9]! & 0xff;
+    if (l4proto !== IPPROTO_TCP && l4proto !== IPPROTO_UDP) return this.miss(MISS_NOT_TCP_UDP);
+    const b = pool.bytes;
+    const ip = pool.frameStart(slot) + pool.l3off[slot]!;
+    // IPv6 with any extension header goes to the classic path (nexthdr must be TCP/UDP directly).
+    if (l3proto === ETH_P_IPV6 && b[ip + 6] !== l4proto) return this.miss(MISS_FRAG_OPTS);
+    const ttl = l3proto === ETH_P_IP ? b[ip + 8]! : b[ip + 7]!;
+    if (ttl <= 1) return this.miss(MISS_TTL);
+    const k = this.probe;
+    for (let i = 0; i < TUPLE_WORDS; i++) k[i] = tup[tw + i]!;
+    k[K_IIF] = dev;
+    k[K_ENCAP0] = encap0;
+    k[K_ENCAP1] = encap1;
+    const t = this.table;
+    const e = t.lookup(k, 0);
+    if (e < 0) return this.miss(MISS_NO_FLOW);
+    const flow = e >> 1;
+    if (t.flags[flow]! & NF_FLOW_TEARDOWN || !this.ct.alive(t.ct[flow]!)) return this.miss(MISS_TEARDOWN);
+    const ipLen = l3proto === ETH_P_IP ? (b[ip + 2]! << 8) | b[ip + 3]! : 40 + ((b[ip + 4]! << 8) | b[ip + 5]!);
+    if (ipLen > t.mtu[e]!) return this.miss(MISS_MTU);
+    if (l4proto === IPPROTO_TCP) {
+      const flagsByte = b[pool.frameStart(slot) + pool.l4off[slot]! + 13]!;
+      if (flagsByte & 0x05) {
+        // nf_flow_state_check: FIN or RST tears the flow down; this packet goes to the classic path.
+        this.teardown(flow, now);
+        this.stats.teardownsFinRst++;
+        return this.miss(MISS_FIN_RST);
+      }
+    }
+    this.refresh(flow, now);
+    this.stats.fastPathHits++;
+    this.lastMiss = MISS_HIT;
+    return e;
+  }
+
+  private miss(code: number): number {
+    this.lastMiss = code;
+    this.stats.misses[code]!++;
+    return -1;
+  }
+
+  /** flow_offload_refresh: extend the timeout (in steps of at least a second); retry hardware. */
+  refresh(flow: number, now: number): void {
+    const t = this.table;
+    const e = flow * 2;
+    const l4 = t.key[e * FLOW_KEY_WORDS + 9]! & 0xff;
+    const timeout = now + this.timeoutFor(l4);
+    if (timeout - t.timeout[flow]! <= FLOW_REFRESH_GRANULARITY_NS) return;
+    t.timeout[flow] = timeout;
+    const flags = t.flags[flow]!;
+    if (flags & NF_FLOW_HW && !(flags & (NF_FLOW_HW_ACCEPTED | NF_FLOW_HW_DYING | NF_FLOW_TEARDOWN))) this.queueHw(flow, HW_OP_ADD, now);
+  }
+
+  /**
+   * Applies the flow's NAT and the TTL decrement to the packet (nf_flow_nat_ip / nf_flow_nat_ipv6,
+   * then ip_decrease_ttl), counts it (flowtable `counter`), and for DIRECT transmit leaves the
+   * packet ready for the L2 push. Same rewrite for the software fast path and the hardware engine.
+   */
+  rewrite(pool: PacketPool, slot: number, e: number): void {
+    const t = this.table;
+    const flow = e >> 1;
+    const dir = e & 1;
+    const flags = t.flags[flow]!;
+    const b = pool.bytes;
+    const fs = pool.frameStart(slot);
+    const ip = fs + pool.l3off[slot]!;
+    const l4 = fs + pool.l4off[slot]!;
+    const other = (flow * 2 + (dir ^ 1)) * FLOW_KEY_WORDS;
+    const key = t.key;
+    const l4proto = key[e * FLOW_KEY_WORDS + 9]! & 0xff;
+    const v4 = pool.l3proto[slot] === ETH_P_IP;
+    // The other direction's tuple is the inverse of what this packet must look like after NAT.
+    if (flags & NF_FLOW_SNAT) {
+      if (dir === 0) {
+        natSetSport(b, l4, l4proto, key[other + T_PORTS]! & 0xffff);
+        if (v4) natIpv4SetSrc(b, ip, l4, key[other + T_DST]!);
+        else natIpv6SetSrc(b, ip, l4, l4proto, key, other + T_DST);
+      } else {
+        natSetDport(b, l4, l4proto, key[other + T_PORTS]! >>> 16);
+        if (v4) natIpv4SetDst(b, ip, l4, key[other + T_SRC]!);
+        else natIpv6SetDst(b, ip, l4, l4proto, key, other + T_SRC);
+      }
+    }
+    if (flags & NF_FLOW_DNAT) {
+      if (dir === 0) {
+        natSetDport(b, l4, l4proto, key[other + T_PORTS]! >>> 16);
+        if (v4) natIpv4SetDst(b, ip, l4, key[other + T_SRC]!);
+        else natIpv6SetDst(b, ip, l4, l4proto, key, other + T_SRC);
+      } else {
+        natSetSport(b, l4, l4proto, key[other + T_PORTS]! & 0xffff);
+        if (v4) natIpv4SetSrc(b, ip, l4, key[other + T_DST]!);
+        else natIpv6SetSrc(b, ip, l4, l4proto, key, other + T_DST);
+      }
+    }
+    if (v4) ipv4DecTtl(b, ip);
+    else ipv6DecHopLimit(b, ip);
+    if (this.defs[t.flowtable[flow]!]!.counter) {
+      t.packets[e] = t.packets[e]! + 1;
+      t.bytes[e] = t.bytes[e]! + pool.len[slot]! - pool.l3off[slot]!;
+      this.ct.acct(t.ct[flow]!, dir, 1, pool.len[slot]! - pool.l3off[slot]!);
+    }
+  }
+
+  /** True when the entry transmits DIRECT (cached L2 header) rather than through the neighbour layer. */
+  isDirect(e: number): boolean {
+    return this.table.xmit[e] === FLOW_OFFLOAD_XMIT_DIRECT;
+  }
+
+  /** flow_offload_teardown: mark, hand the connection back to conntrack with fixed-up timeouts. */
+  teardown(flow: number, now: number): void {
+    const t = this.table;
+    if (t.inUse[flow] !== 1 || t.flags[flow]! & NF_FLOW_TEARDOWN) return;
+    t.flags[flow] = t.flags[flow]! | NF_FLOW_TEARDOWN;
+    this.stats.teardowns++;
+    const ct = t.ct[flow]!;
+    if (this.ct.alive(ct)) {
+      this.ct.clearStatus(ct, 1 << 14); // IPS_OFFLOAD
+      const l4 = t.key[flow * 2 * FLOW_KEY_WORDS + 9]! & 0xff;
+      this.ct.fixup(ct, now, this.timeoutFor(l4));
+    }
+  }
+
+  /** Runs due work: the GC once a second and the offload work queue. */
+  tick(now: number): void {
+    this.runWorkQueue(now);
+    if (now >= this.nextGc) {
+      this.gc(now);
+      this.nextGc = now + FLOW_GC_INTERVAL_NS;
+    }
+  }
+
+  /** Next time `tick` has something to do. */
+  nextEventTime(): number {
+    let t = this.nextGc;
+    if (this.wqTail !== this.wqHead) {
+      const d = this.wqDue[this.wqHead & (this.wqFlow.length - 1)]!;
+      if (d < t) t = d;
+    }
+    return t;
+  }
+
+  /** nf_flow_offload_gc_step over every flow. */
+  gc(now: number): void {
+    const t = this.table;
+    for (let flow = 0; flow < t.capacity; flow++) {
+      if (t.inUse[flow] !== 1) continue;
+      const flags = t.flags[flow]!;
+      if (!(flags & NF_FLOW_TEARDOWN) && (t.timeout[flow]! - now <= 0 || !this.ct.alive(t.ct[flow]!))) {
+        if (t.timeout[flow]! - now <= 0) this.stats.expired++;
+        this.teardown(flow, now);
+      }
+      const f2 = t.flags[flow]!;
+      if (f2 & NF_FLOW_TEARDOWN) {
+        if (f2 & NF_FLOW_HW && this.hw !== null) {
+          if (!(f2 & NF_FLOW_HW_DYING)) {
+            t.flags[flow] = f2 | NF_FLOW_HW_DYING;
+            t.flags[flow] = t.flags[flow]! & ~NF_FLOW_HW_PENDING; // a DESTROY supersedes a pending add
+            this.queueHw(flow, HW_OP_DEL, now);
+          } else if (f2 & NF_FLOW_HW_DEAD) this.remove(flow);
+        } else this.remove(flow);
+      } else if (f2 & NF_FLOW_HW_ACCEPTED) {
+        // nf_flow_offload_stats: only when less than 9/10 of the timeout remains.
+        const l4 = t.key[flow * 2 * FLOW_KEY_WORDS + 9]! & 0xff;
+        if (t.timeout[flow]! - now < 0.9 * this.timeoutFor(l4)) this.queueHw(flow, HW_OP_STATS, now);
+      }
+    }
+  }
+
+  private remove(flow: number): void {
+    this.table.remove(flow);
+    this.stats.removed++;
+  }
+
+  private runWorkQueue(now: number): void {
+    const t = this.table;
+    const mask = this.wqFlow.length - 1;
+    while (this.wqTail !== this.wqHead) {
+      const i = this.wqHead & mask;
+      if (this.wqDue[i]! > now) break;
+      this.wqHead++;
+      const flow = this.wqFlow[i]!;
+      if (t.inUse[flow] !== 1 || t.gen[flow] !== this.wqGen[i]) continue;
+      t.flags[flow] = t.flags[flow]! & ~NF_FLOW_HW_PENDING;
+      const hw = this.hw;
+      if (hw === null) continue;
+      const op = this.wqOp[i]!;
+      const ct = t.ct[flow]!;
+      if (op === HW_OP_ADD) {
+        if (t.flags[flow]! & (NF_FLOW_TEARDOWN | NF_FLOW_HW_DYING)) continue;
+        const code = hw.replace(flow, now);
+        if (code === 0) {
+          t.flags[flow] = t.flags[flow]! | NF_FLOW_HW_ACCEPTED;
+          this.ct.setStatus(ct, 1 << 15); // IPS_HW_OFFLOAD
+          this.stats.hwOffloaded++;
+        } else {
+          this.stats.hwRefused.set(code, (this.stats.hwRefused.get(code) ?? 0) + 1);
+        }
+      } else if (op === HW_OP_DEL) {
+        if (t.flags[flow]! & NF_FLOW_HW_ACCEPTED) {
+          hw.destroy(flow);
+          this.stats.hwDestroyed++;
+        }
+        t.flags[flow] = (t.flags[flow]! & ~NF_FLOW_HW_ACCEPTED) | NF_FLOW_HW_DEAD;
+        if (this.ct.alive(ct)) this.ct.clearStatus(ct, 1 << 15);
+      } else if (op === HW_OP_STATS) {
+        this.stats.hwStatsRequests++;
+        const out = this.statsOut;
+        if (hw.stats(flow, out)) {
+          const l4 = t.key[flow * 2 * FLOW_KEY_WORDS + 9]! & 0xff;
+          const until = out[2]! + this.timeoutFor(l4);
+          if (until > t.timeout[flow]!) t.timeout[flow] = until;
+          if (this.defs[t.flowtable[flow]!]!.counter && out[0]! > 0) this.ct.acct(ct, 0, out[0]!, out[1]!);
+        }
+      }
+    }
+  }
+
+  /** Tears down every flow whose input or output is `ifindex` (flow_offload_netdev_event on NETDEV_DOWN). */
+  cleanupDevice(ifindex: number, now: number): void {
+    const t = this.table;
+    for (let flow = 0; flow < t.capacity; flow++) {
+      if (t.inUse[flow] !== 1) continue;
+      const a = flow * 2, b2 = a + 1;
+      if (t.key[a * FLOW_KEY_WORDS + K_IIF] === ifindex || t.key[b2 * FLOW_KEY_WORDS + K_IIF] === ifindex || t.outIf[a] === ifindex || t.outIf[b2] === ifindex) this.teardown(flow, now);
+    }
+  }
+}
