@@ -10,7 +10,7 @@ import type { LNode, Loc, SourceError } from './source.ts';
 import {
   INTERFACE_KINDS, MODES,
   type ExpectSpec, type HostSpec, type InterfaceSpec, type Mode, type PacketSize, type RouteSpec,
-  type RulesetSpec, type Scenario, type SqmSpec, type TrafficSpec,
+  type PcapTrafficSpec, type RulesetSpec, type Scenario, type SqmSpec, type TrafficSpec,
 } from './types.ts';
 
 const TOP_KEYS = ['name', 'description', 'seed', 'duration', 'mode', 'device', 'interfaces', 'routes', 'hosts', 'ruleset', 'sysctl', 'sqm', 'traffic', 'expect'] as const;
@@ -67,7 +67,9 @@ export function decodeScenario(root: LNode, file: string): { ok: true; scenario:
   const ruleset = decodeRuleset(d, top.get('ruleset'), dir, root.loc);
   const sysctl = decodeSysctl(d, top.get('sysctl'));
   const sqm = decodeSqm(d, top.get('sqm'), devNames);
-  const traffic = decodeTraffic(d, top.get('traffic'), hosts.map((h) => h.name));
+  const trafficNode = top.get('traffic');
+  const pcapTraffic = trafficNode?.kind === 'map' ? decodePcapTraffic(d, trafficNode, dir, interfaces.map((i) => i.name)) : undefined;
+  const traffic = trafficNode?.kind === 'map' ? [] : decodeTraffic(d, trafficNode, hosts.map((h) => h.name));
   const expect = decodeExpect(d, top.get('expect'));
 
   if (d.errors.length > 0) return { ok: false, errors: d.errors };
@@ -77,6 +79,7 @@ export function decodeScenario(root: LNode, file: string): { ok: true; scenario:
       file, dir, name, ...(description !== undefined ? { description } : {}), seed, duration_s,
       ...(mode !== undefined ? { mode } : {}),
       soc, socLoc, packages, interfaces, routes, hosts, ruleset, sysctl, sqm, traffic, expect,
+      ...(pcapTraffic !== undefined ? { pcapTraffic } : {}),
     },
   };
 }
@@ -318,6 +321,34 @@ function decodeTraffic(d: Decoder, node: LNode | undefined, hostNames: readonly 
     });
   });
   return out;
+}
+
+function decodePcapTraffic(d: Decoder, node: LNode, dir: string, devNames: readonly string[]): PcapTrafficSpec | undefined {
+  const m = d.map(node, 'traffic', ['pcap', 'ingress', 'speedup', 'loop'], ['pcap', 'ingress']);
+  if (!m) return undefined;
+  const file = d.str(m.get('pcap'), 'traffic.pcap');
+  const speedup = m.has('speedup') ? d.num(m.get('speedup'), 'traffic.speedup', { min: 0.001, max: 1e6 }) ?? 1 : 1;
+  const loop = m.has('loop') ? d.num(m.get('loop'), 'traffic.loop', { int: true, min: 1, max: 1e6 }) ?? 1 : 1;
+  const ingress: { match: string; iface: string; loc: Loc }[] = [];
+  const ing = m.get('ingress');
+  const checkDev = (name: string | undefined, loc: Loc, p: string): string | undefined => {
+    if (name !== undefined && !devNames.includes(name)) return d.fail(loc, p, `unknown device "${name}"; known: ${knownList(devNames)}`);
+    return name;
+  };
+  if (ing?.kind === 'scalar') {
+    const iface = checkDev(d.str(ing, 'traffic.ingress'), ing.loc, 'traffic.ingress');
+    if (iface !== undefined) ingress.push({ match: '*', iface, loc: ing.loc });
+  } else if (ing?.kind === 'map') {
+    for (const [key, entry] of ing.entries) {
+      const p = join('traffic.ingress', key);
+      const ok = MAC_RE.test(key) || (key.includes('/') && (isIpv4(key.split('/')[0]!) || isIpv6(key.split('/')[0]!))) || key === '*';
+      if (!ok) d.fail(entry.keyLoc, p, 'expected a source MAC address or a source IP prefix (e.g. 192.168.1.0/24)');
+      const iface = checkDev(d.str(entry.value, p), entry.value.loc, p);
+      if (ok && iface !== undefined) ingress.push({ match: key.toLowerCase(), iface, loc: entry.keyLoc });
+    }
+  } else if (ing !== undefined) d.fail(ing.loc, 'traffic.ingress', 'expected an interface name or a mapping of source MAC/prefix to interface');
+  if (file === undefined) return undefined;
+  return { loc: node.loc, path: resolve(dir, file), ingress, speedup, loop };
 }
 
 function decodeExpect(d: Decoder, node: LNode | undefined): ExpectSpec[] {

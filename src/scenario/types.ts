@@ -106,6 +106,22 @@ export interface TrafficSpec {
   readonly ipv4Options: boolean;
 }
 
+/** Traffic replayed from a capture file (pcap or pcapng). */
+export interface PcapTrafficSpec {
+  readonly loc: Loc;
+  /** Absolute path of the capture. */
+  readonly path: string;
+  /**
+   * Which router interface each frame enters on: a single interface, or rules matched in order
+   * against the frame's source MAC (`02:00:00:00:00:01`) or source IP prefix (`192.168.1.0/24`).
+   */
+  readonly ingress: readonly { readonly match: string; readonly iface: string; readonly loc: Loc }[];
+  /** Replay speed-up factor (2 = twice as fast). */
+  readonly speedup: number;
+  /** How many times to play the capture. */
+  readonly loop: number;
+}
+
 export interface ExpectSpec {
   readonly loc: Loc;
   /** An expression over the JSON report, e.g. `paths.hardware / packets.offered > 0.9`. */
@@ -133,5 +149,6 @@ export interface Scenario {
   readonly sysctl: ReadonlyMap<string, { value: number; loc: Loc }>;
   readonly sqm: readonly SqmSpec[];
   readonly traffic: readonly TrafficSpec[];
+  readonly pcapTraffic?: PcapTrafficSpec;
   readonly expect: readonly ExpectSpec[];
 }
