@@ -66,8 +66,10 @@ export class PacketPool {
   readonly ct: Int32Array;
   /** IP_CT_DIR_ORIGINAL (0) or IP_CT_DIR_REPLY (1). */
   readonly ctDir: Uint8Array;
-  /** ctinfo as the rule engine sees it (ct state bits). */
+  /** Kernel ctinfo (IP_CT_*), as conntrack set it. */
   readonly ctInfo: Uint8Array;
+  /** The `ct state` bit the rule engine sees (NF_CT_STATE_*; 0 = no conntrack entry). */
+  readonly ctState: Uint8Array;
   /** PATH_* — which road the packet took. */
   readonly path: Uint8Array;
   /** DropReason code, 0 while alive. */
@@ -118,6 +120,7 @@ export class PacketPool {
     this.ct = new Int32Array(mk(capacity * 4));
     this.ctDir = new Uint8Array(mk(capacity));
     this.ctInfo = new Uint8Array(mk(capacity));
+    this.ctState = new Uint8Array(mk(capacity));
     this.path = new Uint8Array(mk(capacity));
     this.drop = new Uint16Array(mk(capacity * 2));
     this.flow = new Int32Array(mk(capacity * 4));
@@ -226,6 +229,7 @@ export class PacketPool {
     this.ct[slot] = -1;
     this.ctDir[slot] = 0;
     this.ctInfo[slot] = 0;
+    this.ctState[slot] = 0;
     this.path[slot] = PATH_NONE;
     this.drop[slot] = 0;
     this.flow[slot] = -1;

@@ -13,6 +13,11 @@ export const COMMANDS: Record<string, Command> = {
     usage: 'flowsim socs [--json]',
     run: lazy(() => import('./socs.ts')),
   },
+  validate: {
+    summary: 'check an nftables ruleset (nft text or libnftables JSON) and summarize it',
+    usage: 'flowsim validate <ruleset.nft|ruleset.json> [--print] [--json]',
+    run: lazy(() => import('./validate.ts')),
+  },
 };
 
 export function mainHelp(): string {

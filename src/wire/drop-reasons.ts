@@ -56,6 +56,17 @@ export const DROP_REASONS = [
   ['POOL_EXHAUSTED', 'no free packet buffer'],
   // hardware engine
   ['HW_DROP', 'dropped by the hardware engine'],
+  // net: rx demux and routing (src/net)
+  ['VLAN_UNKNOWN', 'tagged frame for a VLAN id with no VLAN device (PACKET_OTHERHOST)'],
+  ['PPPOE_NO_SESSION', 'PPPoE session id not bound to a PPPoE device on this interface'],
+  ['DSA_UNKNOWN_PORT', 'DSA tag names a switch port with no user device'],
+  ['L2_BAD_SADDR', 'source MAC is multicast or zero (br_handle_frame)'],
+  ['BRIDGE_SAME_PORT', 'bridge destination is behind the ingress port (no hairpin)'],
+  ['ROUTE_BLACKHOLE', 'route type blackhole: dropped silently'],
+  ['ROUTE_UNREACHABLE', 'route type unreachable: ICMP host unreachable sent'],
+  ['ROUTE_PROHIBIT', 'route type prohibit: ICMP administratively prohibited sent'],
+  // conntrack (appended)
+  ['CT_INSERT_FAILED', 'conntrack confirm found the tuple already taken (insert_failed)'],
 ] as const;
 
 export type DropReasonName = (typeof DROP_REASONS)[number][0];

@@ -1,0 +1,129 @@
+/**
+ * Reports: `conntrack -L`-style lines and a list of entries (allocates: not for the packet path).
+ *
+ * Line layout follows ct_seq_show (nf_conntrack_standalone.c) without the L3 prefix, as
+ * `conntrack -L` prints it: `%-8s %u` protocol name and number, the seconds left (omitted while
+ * IPS_OFFLOAD), the TCP state (omitted while offloaded: tcp_print_conntrack returns early),
+ * the original tuple, `[UNREPLIED]` without IPS_SEEN_REPLY, the reply tuple, one of
+ * `[HW_OFFLOAD]` / `[OFFLOAD]` / `[ASSURED]` (in that priority), `mark=` and `use=1`.
+ */
+import { FAMILY_IPV4, IPPROTO_ICMP, IPPROTO_ICMPV6, T_PROTO, TUPLE_WORDS } from '../wire/tuple.ts';
+import {
+  IPS_ASSURED, IPS_CONFIRMED, IPS_DST_NAT, IPS_HW_OFFLOAD, IPS_OFFLOAD, IPS_SEEN_REPLY, IPS_SRC_NAT, TCP_CONNTRACK_NAMES,
+} from './constants.ts';
+import { NS_PER_SEC } from './config.ts';
+import type { ConntrackTable } from './table.ts';
+
+const L4_NAMES: Record<number, string> = { 1: 'icmp', 6: 'tcp', 17: 'udp', 58: 'icmpv6', 47: 'gre', 132: 'sctp', 136: 'udplite', 33: 'dccp' };
+
+export function formatIpv4(a: number): string {
+  return `${a >>> 24}.${(a >>> 16) & 0xff}.${(a >>> 8) & 0xff}.${a & 0xff}`;
+}
+
+/** RFC 5952 text form of 4 host-order words. */
+export function formatIpv6(w: ArrayLike<number>, off = 0): string {
+  const g: number[] = [];
+  for (let i = 0; i < 4; i++) {
+    const x = w[off + i]! >>> 0;
+    g.push(x >>> 16, x & 0xffff);
+  }
+  let bestAt = -1, bestLen = 1;
+  for (let i = 0; i < 8;) {
+    if (g[i] !== 0) { i++; continue; }
+    let j = i;
+    while (j < 8 && g[j] === 0) j++;
+    if (j - i > bestLen) { bestAt = i; bestLen = j - i; }
+    i = j;
+  }
+  const hex = (xs: number[]): string => xs.map((x) => x.toString(16)).join(':');
+  if (bestAt < 0) return hex(g);
+  return `${hex(g.slice(0, bestAt))}::${hex(g.slice(bestAt + bestLen))}`;
+}
+
+function formatAddr(t: Uint32Array, off: number, family: number): string {
+  return family === FAMILY_IPV4 ? formatIpv4(t[off]!) : formatIpv6(t, off);
+}
+
+/** One tuple as conntrack prints it: `src=… dst=… sport=… dport=…` (ICMP: `type=… code=0 id=…`). */
+export function formatTuple(t: Uint32Array, off: number): string {
+  const proto = t[off + T_PROTO]!;
+  const family = proto >>> 8;
+  const l4 = proto & 0xff;
+  const ports = t[off + 8]!;
+  const base = `src=${formatAddr(t, off, family)} dst=${formatAddr(t, off + 4, family)}`;
+  if (l4 === IPPROTO_ICMP || l4 === IPPROTO_ICMPV6) return `${base} id=${ports >>> 16}`;
+  if (ports === 0 && !(l4 === 6 || l4 === 17)) return base;
+  return `${base} sport=${ports >>> 16} dport=${ports & 0xffff}`;
+}
+
+export interface ConntrackEntryInfo {
+  handle: number;
+  family: number;
+  l4proto: number;
+  original: Uint32Array;
+  reply: Uint32Array;
+  /** TCP_CONNTRACK_* (TCP), else 0. */
+  tcpState: number;
+  status: number;
+  confirmed: boolean;
+  /** Seconds left, rounded down as the kernel prints (nf_ct_expires / HZ). */
+  timeoutLeft: number;
+  mark: number;
+  helper: number;
+  srcNat: boolean;
+  dstNat: boolean;
+}
+
+export function entryInfo(t: ConntrackTable, handle: number, now: number): ConntrackEntryInfo | null {
+  if (!t.isValid(handle)) return null;
+  const idx = t.indexOf(handle);
+  const o = t.tupleOffset(handle, 0);
+  const st = t.status[idx]!;
+  const proto = t.tuples[o + T_PROTO]!;
+  return {
+    handle,
+    family: proto >>> 8,
+    l4proto: proto & 0xff,
+    original: t.tuples.slice(o, o + TUPLE_WORDS),
+    reply: t.tuples.slice(o + TUPLE_WORDS, o + 2 * TUPLE_WORDS),
+    tcpState: (proto & 0xff) === 6 ? t.state[idx]! : 0,
+    status: st,
+    confirmed: (st & IPS_CONFIRMED) !== 0,
+    timeoutLeft: Math.floor(t.timeLeft(handle, now) / NS_PER_SEC),
+    mark: t.mark[idx]!,
+    helper: t.helper[idx]!,
+    srcNat: (st & IPS_SRC_NAT) !== 0,
+    dstNat: (st & IPS_DST_NAT) !== 0,
+  };
+}
+
+/** All confirmed connections, like `conntrack -L`. */
+export function listEntries(t: ConntrackTable, now: number): ConntrackEntryInfo[] {
+  const out: ConntrackEntryInfo[] = [];
+  t.forEachHandle((h) => {
+    const e = entryInfo(t, h, now);
+    if (e) out.push(e);
+  });
+  return out;
+}
+
+/** A `conntrack -L` line for one connection (empty string for a stale handle). */
+export function formatEntry(t: ConntrackTable, handle: number, now: number): string {
+  if (!t.isValid(handle)) return '';
+  const idx = t.indexOf(handle);
+  const st = t.status[idx]!;
+  const o = t.tupleOffset(handle, 0);
+  const l4 = t.tuples[o + T_PROTO]! & 0xff;
+  const parts: string[] = [`${(L4_NAMES[l4] ?? 'unknown').padEnd(8)} ${l4}`];
+  const offloaded = (st & IPS_OFFLOAD) !== 0;
+  if (!offloaded) parts.push(String(Math.floor(t.timeLeft(handle, now) / NS_PER_SEC)));
+  if (l4 === 6 && !offloaded) parts.push(TCP_CONNTRACK_NAMES[t.state[idx]!] ?? 'NONE');
+  parts.push(formatTuple(t.tuples, o));
+  if (!(st & IPS_SEEN_REPLY)) parts.push('[UNREPLIED]');
+  parts.push(formatTuple(t.tuples, o + TUPLE_WORDS));
+  if (st & IPS_HW_OFFLOAD) parts.push('[HW_OFFLOAD]');
+  else if (offloaded) parts.push('[OFFLOAD]');
+  else if (st & IPS_ASSURED) parts.push('[ASSURED]');
+  parts.push(`mark=${t.mark[idx]!}`, 'use=1');
+  return parts.join(' ');
+}

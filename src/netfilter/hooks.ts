@@ -1,0 +1,144 @@
+/**
+ * Hook points with their entries sorted by priority: a model of struct nf_hook_entries and
+ * nf_hook_slow() (net/netfilter/core.c).
+ *
+ * Each (family, hook) — and, for netdev ingress/egress, each device — has an array of entries. An
+ * entry is a base chain, the NAT lookup entry of a family/hook, or a built-in the router registers
+ * (conntrack in/confirm, the flowtable's ingress hook). `runHook` calls them in order: NF_ACCEPT
+ * moves on to the next entry (an accept in one base chain does not skip later base chains),
+ * NF_DROP ends the traversal.
+ *
+ * Equal priorities: nf_hook_entries_grow() inserts a new entry before the first existing one whose
+ * priority is ≥ its own, so among equal priorities the entry registered LAST runs FIRST. Tables
+ * are registered in the order the ruleset declares them, chains in declaration order.
+ */
+import type { PacketPool } from '../buffers/pool.ts';
+import { DropReason } from '../wire/drop-reasons.ts';
+import {
+  HOOK_COUNT, HOOK_EGRESS, HOOK_INGRESS, NFPROTO_INET, NFPROTO_IPV4, NFPROTO_IPV6, NFPROTO_NETDEV,
+} from './host.ts';
+import { NF_DROP, NF_ACCEPT } from './verdict.ts';
+
+export interface HookEntry {
+  readonly priority: number;
+  /** For reports: `inet fw4 forward`, `conntrack in`, `nat`. */
+  readonly name: string;
+  readonly kind: 'chain' | 'nat' | 'builtin';
+  /** Returns NF_ACCEPT or NF_DROP (a drop may set pool.drop[slot] first). */
+  run(slot: number, now: number, hook: number): number;
+}
+
+/** A built-in entry the router registers. */
+export interface BuiltinHook {
+  readonly name: string;
+  /** NFPROTO_IPV4, NFPROTO_IPV6, NFPROTO_INET (both) or NFPROTO_NETDEV. */
+  readonly family: number;
+  readonly hook: number;
+  readonly priority: number;
+  /** For netdev ingress/egress: the device name. */
+  readonly device?: string;
+  run(slot: number, now: number, hook: number): number;
+}
+
+const FAM_IP = 0;
+const FAM_IP6 = 1;
+
+function insertSorted(list: HookEntry[], entry: HookEntry): void {
+  let i = 0;
+  while (i < list.length && entry.priority > list[i]!.priority) i++;
+  list.splice(i, 0, entry);
+}
+
+interface DeviceRegistration {
+  readonly device: string;
+  readonly hook: number;
+  readonly entry: HookEntry;
+}
+
+export class HookTable {
+  private readonly pool: PacketPool;
+  /** [family][hook] → entries, for ip and ip6. */
+  private readonly inet: HookEntry[][][] = [
+    Array.from({ length: HOOK_COUNT }, () => []),
+    Array.from({ length: HOOK_COUNT }, () => []),
+  ];
+  /** Netdev entries per hook (ingress, egress) and ifindex, rebuilt by resolveDevices(). */
+  private readonly dev: (HookEntry[] | undefined)[][] = [[], []];
+  /** Device registrations in registration order (names resolve when the device exists). */
+  private readonly devRegs: DeviceRegistration[] = [];
+  /** Hook traversals per [family][hook] and drops, for reports. */
+  readonly traversals = new Float64Array(3 * HOOK_COUNT);
+  readonly drops = new Float64Array(3 * HOOK_COUNT);
+
+  constructor(pool: PacketPool) {
+    this.pool = pool;
+  }
+
+  /** Registers an entry (nf_register_net_hook). `device` is required for netdev hooks. */
+  register(family: number, hook: number, entry: HookEntry, device?: string): void {
+    if (hook === HOOK_INGRESS || hook === HOOK_EGRESS) {
+      if (device === undefined) throw new Error(`netdev ${hook === HOOK_INGRESS ? 'ingress' : 'egress'} entry "${entry.name}" needs a device`);
+      this.devRegs.push({ device, hook, entry });
+      return;
+    }
+    if (family === NFPROTO_IPV4 || family === NFPROTO_INET) insertSorted(this.inet[FAM_IP]![hook]!, entry);
+    if (family === NFPROTO_IPV6 || family === NFPROTO_INET) insertSorted(this.inet[FAM_IP6]![hook]!, entry);
+  }
+
+  registerBuiltin(b: BuiltinHook): void {
+    this.register(b.family, b.hook, { priority: b.priority, name: b.name, kind: 'builtin', run: b.run }, b.device);
+  }
+
+  /** Rebuilds the per-device lists from device names (call when devices appear or disappear). */
+  resolveDevices(devices: Iterable<readonly [number, string]>): void {
+    const byName = new Map<string, number>();
+    for (const [index, name] of devices) byName.set(name, index);
+    for (const lists of this.dev) lists.length = 0;
+    for (const r of this.devRegs) {
+      const ifindex = byName.get(r.device);
+      if (ifindex === undefined) continue;
+      const lists = this.dev[r.hook === HOOK_INGRESS ? 0 : 1]!;
+      let list = lists[ifindex];
+      if (list === undefined) {
+        list = [];
+        lists[ifindex] = list;
+      }
+      insertSorted(list, r.entry);
+    }
+  }
+
+  /** The entries of a hook, in run order (a copy, for reports and tests). */
+  entries(hook: number, family: number, ifindex = 0): HookEntry[] {
+    if (hook === HOOK_INGRESS || hook === HOOK_EGRESS) return [...(this.dev[hook === HOOK_INGRESS ? 0 : 1]![ifindex] ?? [])];
+    return [...this.inet[family === NFPROTO_IPV6 ? FAM_IP6 : FAM_IP]![hook]!];
+  }
+
+  /**
+   * Runs every entry of the hook for one packet (nf_hook_slow). For netdev hooks the device is
+   * pool.iif (ingress) or pool.oif (egress). A drop sets pool.drop[slot] to NETFILTER_DROP unless
+   * the entry already set a more specific reason.
+   */
+  runHook(hook: number, family: number, slot: number, now: number): number {
+    let list: HookEntry[] | undefined;
+    let fam: number;
+    if (hook === HOOK_INGRESS || hook === HOOK_EGRESS) {
+      list = this.dev[hook === HOOK_INGRESS ? 0 : 1]![hook === HOOK_INGRESS ? this.pool.iif[slot]! : this.pool.oif[slot]!];
+      fam = 2;
+    } else {
+      fam = family === NFPROTO_IPV6 ? FAM_IP6 : FAM_IP;
+      list = this.inet[fam]![hook];
+    }
+    this.traversals[fam * HOOK_COUNT + hook]!++;
+    if (list === undefined) return NF_ACCEPT;
+    for (let i = 0; i < list.length; i++) {
+      if (list[i]!.run(slot, now, hook) === NF_DROP) {
+        if (this.pool.drop[slot] === 0) this.pool.drop[slot] = DropReason.NETFILTER_DROP;
+        this.drops[fam * HOOK_COUNT + hook]!++;
+        return NF_DROP;
+      }
+    }
+    return NF_ACCEPT;
+  }
+}
+
+export { FAM_IP, FAM_IP6, NFPROTO_NETDEV };

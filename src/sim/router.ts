@@ -1,0 +1,1016 @@
+/**
+ * The router: one Linux box built from the layers below, doing what the kernel does with a frame
+ * from the moment it arrives on a port until it leaves on one, is delivered locally, or is dropped
+ * with a named reason.
+ *
+ *   port rx ─► hardware engine (rxLookup) ── hit ──► rewrite, L2, out (no CPU, no hooks, no qdisc)
+ *          ─► flowtable hooks on each device of the rx chain (nf_flow_offload_ip_hook) ── hit ──► NAT,
+ *             TTL, cached L2 or neighbour output ──► egress
+ *          ─► L2 demux (VLAN, PPPoE, bridge) ─► ip_rcv ─► PREROUTING (conntrack −200, DNAT −100, …)
+ *             ─► route ─► INPUT (local) | ip_forward (TTL, MTU) ─► FORWARD (`flow add`) ─► POSTROUTING
+ *             (SNAT +100, confirm) ─► neighbour output (bridge/VLAN/PPPoE encap) ─► egress
+ *
+ * Egress (qdiscs, links, SQM, hosts) belongs to the simulator; the router hands it frames through
+ * `RouterSink`. The router implements `NetfilterHost`, so the rule engine reaches conntrack, NAT,
+ * devices and the FIB only through it. Nothing here allocates per packet on the forwarding paths;
+ * router-generated packets (ICMP errors, resets) take a fresh pool slot.
+ */
+import { PATH_CLASSIC, PATH_HARDWARE, PATH_SOFTWARE, PF_FRAGMENT, PF_IP_OPTIONS, PF_L4_VALID, type PacketPool } from '../buffers/pool.ts';
+import {
+  conntrackIn, setUntracked, setupMasquerade, setupNat, allocNullBinding, natManglePlan, ctStateBit,
+  type ConntrackTable, type NatRange as CtNatRange,
+} from '../conntrack/index.ts';
+import {
+  IPS_ASSURED, IPS_CONFIRMED, IPS_DST_NAT_DONE, IPS_OFFLOAD, IPS_SRC_NAT_DONE, TCP_CONNTRACK_ESTABLISHED,
+  IP_CT_DIR_ORIGINAL, IPS_HW_OFFLOAD, IPS_SEEN_REPLY,
+} from '../conntrack/constants.ts';
+import { NAT_CHANGE_DADDR, NAT_CHANGE_DPORT, NAT_CHANGE_SADDR, NAT_CHANGE_SPORT, NAT_PLAN_WORDS, NAT_PLAN_MASK } from '../conntrack/nat.ts';
+import { Flowtables, ADD_OK } from '../flowtable/flowtable.ts';
+import { pushL2, stripToL3 } from '../flowtable/l2.ts';
+import { encapWord, FLOW_KEY_WORDS, FLOW_OFFLOAD_XMIT_DIRECT, FLOW_OFFLOAD_XMIT_NEIGH, K_ENCAP0, K_ENCAP1, newFlowRouteDir, type FlowRouteDir } from '../flowtable/types.ts';
+import { DeviceKind, type Topology } from '../net/devices.ts';
+import { fillForwardPath, pathInfo, decideForwardPath, ForwardPath, flowtableView, type FlowtableView, FP_FAIL_FDB } from '../net/forward-path.ts';
+import { NO_ROUTE, RTN_BROADCAST, RTN_LOCAL, RTN_UNICAST } from '../net/fib.ts';
+import type { Network } from '../net/builder.ts';
+import { RxScratch, rxDemux, RX_DROP, RX_FLOOD, RX_FORWARD, RX_LOCAL } from '../net/rx.ts';
+import {
+  HOOK_FORWARD, HOOK_INPUT, HOOK_OUTPUT, HOOK_POSTROUTING, HOOK_PREROUTING, NAT_KIND_MASQUERADE, NAT_KIND_REDIRECT,
+  NAT_MANIP_SRC, NFPROTO_INET, NFPROTO_IPV4, NFPROTO_IPV6, NF_IP_PRI_CONNTRACK, NF_IP_PRI_CONNTRACK_CONFIRM,
+  REJECT_ICMP, REJECT_ICMPV6, REJECT_ICMPX, REJECT_TCP_RST, FIB_F_DADDR, FIB_RESULT_OIF, FIB_RESULT_ADDRTYPE,
+  type NatRange, type NetfilterHost,
+} from '../netfilter/host.ts';
+import { NF_ACCEPT, NF_DROP } from '../netfilter/verdict.ts';
+import type { CompiledRuleset } from '../netfilter/compile.ts';
+import type { BuiltinHook } from '../netfilter/hooks.ts';
+import type { HardwareBackend } from '../offload/types.ts';
+import { buildIcmpError, buildTcpReset } from '../wire/builder.ts';
+import { DropReason, DROP_REASON_COUNT } from '../wire/drop-reasons.ts';
+import { ETH_P_IP, ETH_P_IPV6, ETH_P_PPP_SES } from '../wire/ethernet.ts';
+import { ipv4DecTtl, ipv6DecHopLimit, natIcmpSetEchoId, natIpv4SetDst, natIpv4SetSrc, natIpv6SetDst, natIpv6SetSrc, natSetDport, natSetSport } from '../wire/nat.ts';
+import { parseFrame } from '../wire/parse.ts';
+import { IPPROTO_ICMP, IPPROTO_ICMPV6, IPPROTO_TCP, IPPROTO_UDP, TUPLE_WORDS, T_DST, T_PORTS, T_PROTO, T_SRC } from '../wire/tuple.ts';
+
+/** Where the router's output goes: the simulator's egress (qdiscs, links, hosts). */
+export interface RouterSink {
+  /**
+   * A frame leaves on physical port `port`. `viaDev` is the L3 device whose qdisc it passes
+   * (0 for DIRECT transmit, which goes straight to the port's qdisc); `hardware` frames were
+   * forwarded by the flow engine and never see a qdisc (unless the engine shapes in hardware).
+   */
+  transmit(slot: number, port: number, viaDev: number, hardware: boolean, now: number): void;
+  /** A packet addressed to the router itself reached its local stack. */
+  deliverLocal(slot: number, now: number): void;
+  /** The slot's packet was dropped (already counted by the router); free it. */
+  dropped(slot: number): void;
+}
+
+/** Counters per road, by PATH_* index. */
+export const PATH_NAMES = ['none', 'classic', 'software', 'hardware', 'shortcut'] as const;
+
+/** Everything the router is made of (built by sim/build.ts). */
+export interface RouterParts {
+  readonly pool: PacketPool;
+  readonly net: Network;
+  readonly ct: ConntrackTable;
+  readonly flowtables: Flowtables;
+  /** Hardware engine, when the mode is `hardware` and the SoC has one. */
+  readonly backend: HardwareBackend | null;
+  /** ifindex → the SoC profile's port index (for the engine), -1 when not an engine port. */
+  readonly enginePort: Int32Array;
+  /** ifindex → 1 when the device is a physical port (has a link). */
+  readonly isPort: Uint8Array;
+  readonly ttl: number;
+  /** Flowtable devices by name per flowtable index (for forward-path resolution). */
+  readonly flowtableDevices: readonly (readonly string[])[];
+  readonly flowtableHw: readonly boolean[];
+}
+
+const ICMP_TIME_EXCEEDED = 11;
+const ICMP_DEST_UNREACH = 3;
+const ICMP_FRAG_NEEDED = 4;
+const ICMPV6_TIME_EXCEED = 3;
+const ICMPV6_PKT_TOOBIG = 2;
+const ICMPV6_DEST_UNREACH = 1;
+
+export class Router implements NetfilterHost {
+  readonly pool: PacketPool;
+  readonly net: Network;
+  readonly topo: Topology;
+  readonly ct: ConntrackTable;
+  readonly ft: Flowtables;
+  readonly backend: HardwareBackend | null;
+  rules!: CompiledRuleset;
+  sink: RouterSink;
+
+  // --- accounting ---
+  readonly pathPackets = new Float64Array(PATH_NAMES.length);
+  readonly drops = new Float64Array(DROP_REASON_COUNT + 64);
+  dropped = 0;
+  deliveredLocal = 0;
+  generated = 0;
+  /** Classic-path packets per hook traversal (cost model). */
+  classicRuleEvals = 0;
+
+  private readonly parts: RouterParts;
+  private readonly rx = new RxScratch();
+  private readonly fp = new ForwardPath();
+  private readonly fp2 = new ForwardPath();
+  private readonly plainView: FlowtableView;
+  private readonly ftViews: FlowtableView[];
+  private readonly routes: [FlowRouteDir, FlowRouteDir] = [newFlowRouteDir(), newFlowRouteDir()];
+  private readonly plan = new Uint32Array(NAT_PLAN_WORDS);
+  private readonly scratchAddr = new Uint32Array(8);
+  private readonly ctRange: CtNatRange = { flags: 0, minAddr: new Uint32Array(4), maxAddr: new Uint32Array(4), minPort: 0, maxPort: 0, basePort: 0 };
+  private readonly ctPorts: CtNatRange = { flags: 0, minAddr: new Uint32Array(4), maxAddr: new Uint32Array(4), minPort: 0, maxPort: 0, basePort: 0 };
+  /** Primary IPv4 / IPv6 address per device (0 / all-zero when none). */
+  private readonly addr4: Uint32Array;
+  private readonly addr6: Uint32Array;
+  /** Route chosen for the packet in flight (for flow add). */
+  private curRoute = -1;
+  private curNhHi = 0;
+  private curNhLo = 0;
+  private curNhValid = false;
+
+  constructor(parts: RouterParts, sink: RouterSink) {
+    this.parts = parts;
+    this.pool = parts.pool;
+    this.net = parts.net;
+    this.topo = parts.net.topo;
+    this.ct = parts.ct;
+    this.ft = parts.flowtables;
+    this.backend = parts.backend;
+    this.sink = sink;
+    const n = this.topo.count + 1;
+    this.addr4 = new Uint32Array(n);
+    this.addr6 = new Uint32Array(n * 4);
+    for (const a of parts.net.addresses) {
+      if (a.family === 4 && this.addr4[a.dev] === 0) this.addr4[a.dev] = a.words[0]!;
+      if (a.family === 6 && this.addr6[a.dev * 4] === 0 && this.addr6[a.dev * 4 + 1] === 0 && (a.words[0]! >>> 22) !== 0x3fa /* fe80::/10 */) {
+        for (let i = 0; i < 4; i++) this.addr6[a.dev * 4 + i] = a.words[i]!;
+      }
+    }
+    this.plainView = flowtableView(this.topo, [], false, 'ml');
+    this.ftViews = parts.flowtableDevices.map((devs, i) => flowtableView(this.topo, devs, parts.flowtableHw[i] ?? false, 'ml'));
+  }
+
+  /** The built-in hook entries: conntrack at −200 (prerouting, output), confirm at INT_MAX (postrouting, input). */
+  builtins(): BuiltinHook[] {
+    const ctIn = (slot: number, now: number): number => {
+      const r = conntrackIn(this.ct, this.pool, slot, now);
+      if (r !== 0) {
+        this.pool.drop[slot] = r;
+        return NF_DROP;
+      }
+      this.pool.ctState[slot] = ctStateBit(this.pool.ct[slot]!, this.pool.ctInfo[slot]!);
+      return NF_ACCEPT;
+    };
+    const confirm = (slot: number, now: number): number => {
+      const h = this.pool.ct[slot]!;
+      if (h < 0 || this.ct.statusOf(h) & IPS_CONFIRMED) return NF_ACCEPT;
+      const r = this.ct.confirm(h, now);
+      if (r !== 0) {
+        this.pool.drop[slot] = r;
+        return NF_DROP;
+      }
+      return NF_ACCEPT;
+    };
+    return [
+      { name: 'nf_conntrack_in', family: NFPROTO_INET, hook: HOOK_PREROUTING, priority: NF_IP_PRI_CONNTRACK, run: ctIn },
+      { name: 'nf_conntrack_in', family: NFPROTO_INET, hook: HOOK_OUTPUT, priority: NF_IP_PRI_CONNTRACK, run: ctIn },
+      { name: 'nf_conntrack_confirm', family: NFPROTO_INET, hook: HOOK_POSTROUTING, priority: NF_IP_PRI_CONNTRACK_CONFIRM, run: confirm },
+      { name: 'nf_conntrack_confirm', family: NFPROTO_INET, hook: HOOK_INPUT, priority: NF_IP_PRI_CONNTRACK_CONFIRM, run: confirm },
+    ];
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Receive
+  // ---------------------------------------------------------------------------------------------
+
+  /** A frame in `slot` arrived on physical port `port` at `now`. */
+  receive(slot: number, port: number, now: number): void {
+    const pool = this.pool;
+    pool.iif[slot] = port;
+    pool.ts[slot] = now;
+    const reason = parseFrame(pool, slot);
+    if (reason !== 0) {
+      this.topo.rxDropped[port] = this.topo.rxDropped[port]! + 1;
+      this.drop(slot, reason);
+      return;
+    }
+    const l3 = pool.l3proto[slot]!;
+    const isIp = l3 === ETH_P_IP || l3 === ETH_P_IPV6;
+
+    // The packet engine sees the frame before the CPU (mtk_ppe: FOE lookup on receive).
+    const be = this.backend;
+    if (be !== null && isIp && this.parts.enginePort[port]! >= 0) {
+      const e = be.rxLookup(pool, slot, this.parts.enginePort[port]!, now);
+      if (e >= 0) {
+        this.topo.countRx(port, pool.len[slot]!);
+        this.fastXmit(slot, e, PATH_HARDWARE, now);
+        return;
+      }
+    }
+
+    // Flowtable hook on the arrival port: sees the frame with all its tags (nf_flow_skb_encap_protocol).
+    const ft = this.ft;
+    if (isIp && ft.isHooked(port)) {
+      const e = ft.hook(pool, slot, port, this.encapAt(slot, 0, true), this.encapAt(slot, 1, true), now);
+      if (e >= 0) {
+        this.topo.countRx(port, pool.len[slot]!);
+        this.fastXmit(slot, e, PATH_SOFTWARE, now);
+        return;
+      }
+    }
+
+    // L2 demultiplexing: DSA, VLAN, bridge, PPPoE (netif_receive_skb and the rx handlers).
+    const f = this.rx;
+    const b = pool.bytes;
+    const fs = pool.frameStart(slot);
+    f.setFrame((b[fs]! << 8) | b[fs + 1]!, ((b[fs + 2]! << 24) | (b[fs + 3]! << 16) | (b[fs + 4]! << 8) | b[fs + 5]!) >>> 0,
+      (b[fs + 6]! << 8) | b[fs + 7]!, ((b[fs + 8]! << 24) | (b[fs + 9]! << 16) | (b[fs + 10]! << 8) | b[fs + 11]!) >>> 0, pool.len[slot]!);
+    const flags = pool.pflags[slot]!;
+    if (flags & 1 /* PF_VLAN */) {
+      f.pushVlan(this.vlanProtoAt(slot, 0), pool.vlan0[slot]!);
+      if (flags & 2 /* PF_QINQ */) f.pushVlan(this.vlanProtoAt(slot, 1), pool.vlan1[slot]!);
+    }
+    f.pppoeSid = flags & 4 /* PF_PPPOE */ ? pool.pppoeSid[slot]! : -1;
+    const l3Dev = rxDemux(this.net, port, f, now);
+    if (f.verdict === RX_DROP) {
+      this.drop(slot, f.drop);
+      return;
+    }
+    if (f.verdict === RX_FORWARD) {
+      // Bridged at L2: the frame leaves unchanged on another port (br_forward).
+      pool.path[slot] = PATH_CLASSIC;
+      this.pathPackets[PATH_CLASSIC]!++;
+      this.sink.transmit(slot, f.outPort, f.bridge, false, now);
+      return;
+    }
+    if (f.verdict === RX_FLOOD) {
+      this.flood(slot, f.bridge, f.inPort, now);
+      return;
+    }
+    if (f.verdict !== RX_LOCAL || !isIp) {
+      // ARP and other protocols for the router itself: not modelled, counted as delivered locally.
+      this.local(slot, now);
+      return;
+    }
+    // Flowtable hooks on the upper devices the frame passed (a VLAN device, the bridge, pppoe-wan).
+    for (let i = 1; i < f.chainLen; i++) {
+      const dev = f.chainDev[i]!;
+      if (!ft.isHooked(dev)) continue;
+      const vl = f.chainVlans[i]!;
+      const nv = f.vlanCount;
+      const pp = f.chainPppoe[i]! === 1;
+      // Encaps still on the frame at this device: the innermost `vl` tags, then PPPoE.
+      let e0 = 0, e1 = 0;
+      if (vl >= 1) e0 = encapWord(f.vlanProto[nv - vl]!, f.vlanId[nv - vl]!);
+      if (vl >= 2) e1 = encapWord(f.vlanProto[nv - 1]!, f.vlanId[nv - 1]!);
+      if (pp) { if (vl === 0) e0 = encapWord(ETH_P_PPP_SES, pool.pppoeSid[slot]!); else if (vl === 1) e1 = encapWord(ETH_P_PPP_SES, pool.pppoeSid[slot]!); }
+      const e = ft.hook(pool, slot, dev, e0, e1, now);
+      if (e >= 0) {
+        this.fastXmit(slot, e, PATH_SOFTWARE, now);
+        return;
+      }
+    }
+    this.classic(slot, l3Dev, now);
+  }
+
+  /** Encapsulation word `i` (0 outermost) of the received frame, as the flowtable keys it. */
+  private encapAt(slot: number, i: number, withPppoe: boolean): number {
+    const pool = this.pool;
+    const flags = pool.pflags[slot]!;
+    const nv = flags & 2 ? 2 : flags & 1 ? 1 : 0;
+    if (i < nv) return encapWord(this.vlanProtoAt(slot, i), i === 0 ? pool.vlan0[slot]! : pool.vlan1[slot]!);
+    if (i === nv && withPppoe && flags & 4) return encapWord(ETH_P_PPP_SES, pool.pppoeSid[slot]!);
+    return 0;
+  }
+
+  private vlanProtoAt(slot: number, i: number): number {
+    const b = this.pool.bytes;
+    const at = this.pool.frameStart(slot) + 12 + i * 4;
+    return (b[at]! << 8) | b[at + 1]!;
+  }
+
+  /** Floods an unknown-unicast frame to every other port of the bridge (br_flood). */
+  private flood(slot: number, bridge: number, inPort: number, now: number): void {
+    const topo = this.topo;
+    const pool = this.pool;
+    pool.path[slot] = PATH_CLASSIC;
+    this.pathPackets[PATH_CLASSIC]!++;
+    let sent = false;
+    for (let i = topo.portStart[bridge]!; i < topo.portStart[bridge + 1]!; i++) {
+      const p = topo.portList[i]!;
+      if (p === inPort || topo.up[p] !== 1) continue;
+      const copy = pool.alloc();
+      if (copy < 0) break;
+      pool.copyFrame(slot, copy);
+      pool.flow[copy] = pool.flow[slot]!;
+      this.sink.transmit(copy, p, bridge, false, now);
+      sent = true;
+    }
+    if (!sent) {
+      this.drop(slot, DropReason.BRIDGE_NO_PORT);
+      return;
+    }
+    this.sink.dropped(slot); // the original buffer: its copies went out
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Fast paths
+  // ---------------------------------------------------------------------------------------------
+
+  /**
+   * Transmit on a flowtable entry: the flow's rewrite (NAT, TTL), then the cached L2 header
+   * (DIRECT: nf_flow_queue_xmit) or the neighbour layer of the output device (NEIGH: neigh_xmit).
+   * Used by the software fast path and, with `path = PATH_HARDWARE`, for the engine's forwarding,
+   * so the frames are byte-identical.
+   */
+  private fastXmit(slot: number, e: number, path: number, now: number): void {
+    const pool = this.pool;
+    const ft = this.ft;
+    const t = ft.table;
+    ft.rewrite(pool, slot, e);
+    pool.path[slot] = path;
+    this.pathPackets[path]!++;
+    if (!stripToL3(pool, slot)) {
+      this.drop(slot, DropReason.PKT_TOO_SMALL);
+      return;
+    }
+    pool.oif[slot] = t.outIf[e]!;
+    const family = pool.l3proto[slot] === ETH_P_IPV6 ? 6 : 4;
+    if (t.xmit[e] === FLOW_OFFLOAD_XMIT_DIRECT) {
+      if (!pushL2(pool, slot, family, t.dstMacHi[e]!, t.dstMacLo[e]!, t.srcMacHi[e]!, t.srcMacLo[e]!, t.outEncap0[e]!, t.outEncap1[e]!)) {
+        this.drop(slot, DropReason.POOL_EXHAUSTED);
+        return;
+      }
+      this.sink.transmit(slot, t.outPort[e]!, 0, path === PATH_HARDWARE, now);
+      return;
+    }
+    this.neighOutput(slot, t.outIf[e]!, t.dstMacHi[e]!, t.dstMacLo[e]!, path === PATH_HARDWARE, now);
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Classic path
+  // ---------------------------------------------------------------------------------------------
+
+  private classic(slot: number, l3Dev: number, now: number): void {
+    const pool = this.pool;
+    pool.iif[slot] = l3Dev;
+    pool.path[slot] = PATH_CLASSIC;
+    this.pathPackets[PATH_CLASSIC]!++;
+    const v6 = pool.l3proto[slot] === ETH_P_IPV6;
+    const fam = v6 ? NFPROTO_IPV6 : NFPROTO_IPV4;
+    if (this.rules.runHook(HOOK_PREROUTING, fam, slot, now) !== NF_ACCEPT) {
+      this.drop(slot, pool.drop[slot] || DropReason.NETFILTER_DROP);
+      return;
+    }
+    // ip_route_input on the (possibly DNATed) destination.
+    const r = this.routeDst(slot);
+    const fib = this.net.fib;
+    if (r === NO_ROUTE) {
+      this.icmpUnreachable(slot, v6 ? 0 : 0, now); // net unreachable / no route
+      this.drop(slot, DropReason.IP_NOROUTE);
+      return;
+    }
+    const type = fib.type(r);
+    if (type === RTN_LOCAL || type === RTN_BROADCAST) {
+      this.localIn(slot, now);
+      return;
+    }
+    if (type !== RTN_UNICAST) {
+      const icmp = fib.icmpFor(r, v6 ? 6 : 4);
+      if (icmp >= 0) this.sendIcmpError(slot, v6 ? ICMPV6_DEST_UNREACH : ICMP_DEST_UNREACH, icmp, 0, now);
+      this.drop(slot, fib.dropReasonFor(r));
+      return;
+    }
+    this.forward(slot, r, now);
+  }
+
+  /** FIB lookup for the packet's current destination (from the packet bytes: NAT may have changed it). */
+  private routeDst(slot: number): number {
+    const pool = this.pool;
+    const b = pool.bytes;
+    const ip = pool.frameStart(slot) + pool.l3off[slot]!;
+    if (pool.l3proto[slot] === ETH_P_IPV6) {
+      const w = this.scratchAddr;
+      for (let i = 0; i < 4; i++) w[i] = ((b[ip + 24 + i * 4]! << 24) | (b[ip + 25 + i * 4]! << 16) | (b[ip + 26 + i * 4]! << 8) | b[ip + 27 + i * 4]!) >>> 0;
+      return this.net.fib.lookupV6(w, 0);
+    }
+    return this.net.fib.lookupV4(((b[ip + 16]! << 24) | (b[ip + 17]! << 16) | (b[ip + 18]! << 8) | b[ip + 19]!) >>> 0);
+  }
+
+  /** ip_forward / ip6_forward, then FORWARD and POSTROUTING, then the neighbour output. */
+  private forward(slot: number, r: number, now: number): void {
+    const pool = this.pool;
+    const b = pool.bytes;
+    const ip = pool.frameStart(slot) + pool.l3off[slot]!;
+    const v6 = pool.l3proto[slot] === ETH_P_IPV6;
+    const fib = this.net.fib;
+    const outDev = fib.outDev(r);
+    const ttl = v6 ? b[ip + 7]! : b[ip + 8]!;
+    if (ttl <= 1) {
+      // ip_forward: too_many_hops — ICMP time exceeded in transit, before the FORWARD hook.
+      this.sendIcmpError(slot, v6 ? ICMPV6_TIME_EXCEED : ICMP_TIME_EXCEEDED, 0, 0, now);
+      this.drop(slot, DropReason.IP_TTL_EXPIRED);
+      return;
+    }
+    const mtu = fib.mtu(r) || this.topo.mtu[outDev]!;
+    const ipLen = v6 ? 40 + ((b[ip + 4]! << 8) | b[ip + 5]!) : (b[ip + 2]! << 8) | b[ip + 3]!;
+    if (ipLen > mtu) {
+      // ip_exceeds_mtu → ICMP fragmentation needed (DF), ip6_pkt_too_big → ICMPv6 packet too big.
+      if (v6) {
+        this.sendIcmpError(slot, ICMPV6_PKT_TOOBIG, 0, mtu, now);
+        this.drop(slot, DropReason.PKT_TOO_BIG);
+      } else if (b[ip + 6]! & 0x40) {
+        this.sendIcmpError(slot, ICMP_DEST_UNREACH, ICMP_FRAG_NEEDED, mtu, now);
+        this.drop(slot, DropReason.PKT_TOO_BIG);
+      } else this.drop(slot, DropReason.FRAG_NEEDED_NO_DF);
+      return;
+    }
+    if (v6) ipv6DecHopLimit(b, ip);
+    else ipv4DecTtl(b, ip);
+    pool.oif[slot] = outDev;
+    // Next hop for this route (kept for `flow add`).
+    if (!this.resolveNextHop(slot, r, outDev)) {
+      this.drop(slot, DropReason.NEIGH_FAILED);
+      return;
+    }
+    this.curRoute = r;
+    const fam = v6 ? NFPROTO_IPV6 : NFPROTO_IPV4;
+    if (this.rules.runHook(HOOK_FORWARD, fam, slot, now) !== NF_ACCEPT) {
+      this.drop(slot, pool.drop[slot] || DropReason.NETFILTER_DROP);
+      return;
+    }
+    if (this.rules.runHook(HOOK_POSTROUTING, fam, slot, now) !== NF_ACCEPT) {
+      this.drop(slot, pool.drop[slot] || DropReason.NETFILTER_DROP);
+      return;
+    }
+    this.neighOutput(slot, outDev, this.curNhHi, this.curNhLo, false, now);
+  }
+
+  /** Finds the next hop's MAC on `outDev` (static neighbours); devices without ARP need none. */
+  private resolveNextHop(slot: number, r: number, outDev: number): boolean {
+    const fib = this.net.fib;
+    const pool = this.pool;
+    this.curNhHi = 0;
+    this.curNhLo = 0;
+    this.curNhValid = false;
+    const kind = this.topo.kind[outDev]!;
+    if (kind === DeviceKind.PPPOE || kind === DeviceKind.LOOPBACK) {
+      this.curNhValid = true;
+      return true;
+    }
+    const b = pool.bytes;
+    const ip = pool.frameStart(slot) + pool.l3off[slot]!;
+    let n: number;
+    if (pool.l3proto[slot] === ETH_P_IPV6) {
+      const w = this.scratchAddr;
+      for (let i = 0; i < 4; i++) w[4 + i] = ((b[ip + 24 + i * 4]! << 24) | (b[ip + 25 + i * 4]! << 16) | (b[ip + 26 + i * 4]! << 8) | b[ip + 27 + i * 4]!) >>> 0;
+      fib.nextHopV6(r, w, 4, w, 0);
+      n = this.net.neigh.lookupV6(outDev, w, 0);
+    } else {
+      const daddr = ((b[ip + 16]! << 24) | (b[ip + 17]! << 16) | (b[ip + 18]! << 8) | b[ip + 19]!) >>> 0;
+      n = this.net.neigh.lookupV4(outDev, fib.nextHopV4(r, daddr));
+    }
+    if (n < 0) return false;
+    this.curNhHi = this.net.neigh.macHi(n);
+    this.curNhLo = this.net.neigh.macLo(n);
+    this.curNhValid = true;
+    return true;
+  }
+
+  /**
+   * Neighbour output on L3 device `dev` to MAC `nhHi:nhLo`: the device stack adds its headers
+   * (bridge → port by FDB, VLAN tags, PPPoE session) as dev_queue_xmit on each upper device does.
+   */
+  private neighOutput(slot: number, dev: number, nhHi: number, nhLo: number, hardware: boolean, now: number): void {
+    const pool = this.pool;
+    const fp = this.fp;
+    if (fillForwardPath(this.net, dev, nhHi, nhLo, now, fp) !== 0) {
+      if (fp.fail === FP_FAIL_FDB) {
+        // Unknown destination behind a bridge: the bridge floods (br_dev_xmit → br_flood).
+        if (pool.l3off[slot] !== 0 && !stripToL3(pool, slot)) { this.drop(slot, DropReason.PKT_TOO_SMALL); return; }
+        this.floodL3(slot, fp.pathDev[fp.numPaths]! || dev, nhHi, nhLo, now);
+        return;
+      }
+      this.drop(slot, DropReason.NEIGH_FAILED);
+      return;
+    }
+    pathInfo(this.topo, nhHi, nhLo, this.plainView, fp);
+    if (pool.l3off[slot] !== 0 && !stripToL3(pool, slot)) {
+      this.drop(slot, DropReason.PKT_TOO_SMALL);
+      return;
+    }
+    const n = fp.numEncaps;
+    const e0 = n >= 1 ? encapWord(fp.encapProto[n - 1]!, fp.encapId[n - 1]!) : 0;
+    const e1 = n >= 2 ? encapWord(fp.encapProto[0]!, fp.encapId[0]!) : 0;
+    const h = fp.hSource, d = fp.hDest;
+    const family = pool.l3proto[slot] === ETH_P_IPV6 ? 6 : 4;
+    if (!pushL2(pool, slot, family, (d[0]! << 8) | d[1]!, ((d[2]! << 24) | (d[3]! << 16) | (d[4]! << 8) | d[5]!) >>> 0,
+      (h[0]! << 8) | h[1]!, ((h[2]! << 24) | (h[3]! << 16) | (h[4]! << 8) | h[5]!) >>> 0, e0, e1)) {
+      this.drop(slot, DropReason.POOL_EXHAUSTED);
+      return;
+    }
+    this.sink.transmit(slot, fp.indev, dev, hardware, now);
+  }
+
+  /** An L3 packet to an unknown MAC behind a bridge: one copy per port. */
+  private floodL3(slot: number, bridge: number, nhHi: number, nhLo: number, now: number): void {
+    const topo = this.topo;
+    const pool = this.pool;
+    if (topo.kind[bridge] !== DeviceKind.BRIDGE) { this.drop(slot, DropReason.NEIGH_FAILED); return; }
+    const family = pool.l3proto[slot] === ETH_P_IPV6 ? 6 : 4;
+    let sent = false;
+    for (let i = topo.portStart[bridge]!; i < topo.portStart[bridge + 1]!; i++) {
+      const p = topo.portList[i]!;
+      if (topo.up[p] !== 1) continue;
+      const copy = pool.alloc();
+      if (copy < 0) break;
+      pool.copyFrame(slot, copy);
+      pool.l3proto[copy] = pool.l3proto[slot]!;
+      pool.l3off[copy] = 0;
+      pool.l4off[copy] = pool.l4off[slot]!;
+      pool.flow[copy] = pool.flow[slot]!;
+      pool.path[copy] = pool.path[slot]!;
+      if (!pushL2(pool, copy, family, nhHi, nhLo, topo.macHi[bridge]!, topo.macLo[bridge]!, 0, 0)) { this.sink.dropped(copy); continue; }
+      this.sink.transmit(copy, p, bridge, false, now);
+      sent = true;
+    }
+    if (!sent) { this.drop(slot, DropReason.BRIDGE_NO_PORT); return; }
+    this.sink.dropped(slot);
+  }
+
+  /** Local delivery: INPUT, then the local stack (ICMP echo is answered; nothing else is). */
+  private localIn(slot: number, now: number): void {
+    const pool = this.pool;
+    const v6 = pool.l3proto[slot] === ETH_P_IPV6;
+    if (this.rules.runHook(HOOK_INPUT, v6 ? NFPROTO_IPV6 : NFPROTO_IPV4, slot, now) !== NF_ACCEPT) {
+      this.drop(slot, pool.drop[slot] || DropReason.NETFILTER_DROP);
+      return;
+    }
+    this.local(slot, now);
+  }
+
+  private local(slot: number, now: number): void {
+    this.deliveredLocal++;
+    this.sink.deliverLocal(slot, now);
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Locally generated packets (ICMP errors, TCP resets)
+  // ---------------------------------------------------------------------------------------------
+
+  /** Sends the packet in `slot` (an IP packet after a 14-byte Ethernet header) from the router. */
+  private localOut(slot: number, now: number): void {
+    const pool = this.pool;
+    if (parseFrame(pool, slot) !== 0) {
+      this.sink.dropped(slot);
+      return;
+    }
+    this.generated++;
+    pool.iif[slot] = 0;
+    pool.path[slot] = PATH_CLASSIC;
+    const v6 = pool.l3proto[slot] === ETH_P_IPV6;
+    const fam = v6 ? NFPROTO_IPV6 : NFPROTO_IPV4;
+    const r = this.routeDst(slot);
+    if (r === NO_ROUTE || this.net.fib.type(r) !== RTN_UNICAST) {
+      this.drop(slot, DropReason.IP_NOROUTE);
+      return;
+    }
+    const outDev = this.net.fib.outDev(r);
+    pool.oif[slot] = outDev;
+    if (this.rules.runHook(HOOK_OUTPUT, fam, slot, now) !== NF_ACCEPT) {
+      this.drop(slot, pool.drop[slot] || DropReason.NETFILTER_DROP);
+      return;
+    }
+    if (!this.resolveNextHop(slot, r, outDev)) {
+      this.drop(slot, DropReason.NEIGH_FAILED);
+      return;
+    }
+    if (this.rules.runHook(HOOK_POSTROUTING, fam, slot, now) !== NF_ACCEPT) {
+      this.drop(slot, pool.drop[slot] || DropReason.NETFILTER_DROP);
+      return;
+    }
+    this.neighOutput(slot, outDev, this.curNhHi, this.curNhLo, false, now);
+  }
+
+  /** icmp_send / icmp6_send about the packet in `orig`, from the address facing its sender. */
+  private sendIcmpError(orig: number, type: number, code: number, info: number, now: number): void {
+    const pool = this.pool;
+    const out = pool.alloc();
+    if (out < 0) return;
+    const src = this.scratchAddr;
+    if (!this.replySource(orig, src)) { pool.free(out); return; }
+    const n = buildIcmpError(pool, orig, out, type, code, info, src, 0, 0);
+    if (n === 0) { pool.free(out); return; }
+    pool.flow[out] = pool.flow[orig]!;
+    this.localOut(out, now);
+  }
+
+  private icmpUnreachable(orig: number, code: number, now: number): void {
+    const v6 = this.pool.l3proto[orig] === ETH_P_IPV6;
+    this.sendIcmpError(orig, v6 ? ICMPV6_DEST_UNREACH : ICMP_DEST_UNREACH, v6 ? 0 : code, 0, now);
+  }
+
+  /**
+   * The source address of an error sent back to the packet's sender: the primary address of the
+   * device the route back uses (icmp_errors_use_inbound_ifaddr = 0, the default).
+   */
+  private replySource(orig: number, out: Uint32Array): boolean {
+    const pool = this.pool;
+    const t = orig * TUPLE_WORDS;
+    const v6 = pool.l3proto[orig] === ETH_P_IPV6;
+    const b = pool.bytes;
+    const ip = pool.frameStart(orig) + pool.l3off[orig]!;
+    let r: number;
+    if (v6) {
+      const w = this.scratchAddr;
+      for (let i = 0; i < 4; i++) w[4 + i] = ((b[ip + 8 + i * 4]! << 24) | (b[ip + 9 + i * 4]! << 16) | (b[ip + 10 + i * 4]! << 8) | b[ip + 11 + i * 4]!) >>> 0;
+      r = this.net.fib.lookupV6(w, 4);
+    } else r = this.net.fib.lookupV4(((b[ip + 12]! << 24) | (b[ip + 13]! << 16) | (b[ip + 14]! << 8) | b[ip + 15]!) >>> 0);
+    void t;
+    const dev = r === NO_ROUTE ? pool.iif[orig]! : this.net.fib.outDev(r);
+    if (v6) {
+      for (let i = 0; i < 4; i++) out[i] = this.addr6[dev * 4 + i]!;
+      return (out[0]! | out[1]! | out[2]! | out[3]!) !== 0;
+    }
+    out[0] = this.addr4[dev]!;
+    out[1] = 0; out[2] = 0; out[3] = 0;
+    return out[0] !== 0;
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Drops
+  // ---------------------------------------------------------------------------------------------
+
+  /** Counts a drop with its reason, discards an unconfirmed conntrack entry, and frees the slot. */
+  drop(slot: number, reason: number): void {
+    const pool = this.pool;
+    pool.drop[slot] = reason;
+    this.drops[reason] = this.drops[reason]! + 1;
+    this.dropped++;
+    const h = pool.ct[slot]!;
+    if (h >= 0 && !(this.ct.statusOf(h) & IPS_CONFIRMED)) this.ct.discardUnconfirmed(h);
+    this.sink.dropped(slot);
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // NetfilterHost
+  // ---------------------------------------------------------------------------------------------
+
+  *listDevices(): Iterable<readonly [number, string]> {
+    for (let i = 1; i <= this.topo.count; i++) yield [i, this.topo.name(i)] as const;
+  }
+
+  deviceName(ifindex: number): string {
+    return ifindex > 0 && ifindex <= this.topo.count ? this.topo.name(ifindex) : '';
+  }
+
+  deviceType(ifindex: number): number {
+    const k = this.topo.kind[ifindex];
+    if (k === DeviceKind.LOOPBACK) return 772; // ARPHRD_LOOPBACK
+    if (k === DeviceKind.PPPOE) return 512; // ARPHRD_PPP
+    return 1; // ARPHRD_ETHER
+  }
+
+  ctStatus(slot: number): number {
+    return this.ct.statusOf(this.pool.ct[slot]!);
+  }
+
+  ctMark(slot: number): number {
+    return this.ct.getMark(this.pool.ct[slot]!);
+  }
+
+  ctSetMark(slot: number, mark: number): void {
+    this.ct.setMark(this.pool.ct[slot]!, mark);
+  }
+
+  ctHelper(slot: number): number {
+    return this.ct.getHelper(this.pool.ct[slot]!);
+  }
+
+  private readonly helperIds = new Map<string, number>();
+  helperId(name: string): number {
+    let id = this.helperIds.get(name);
+    if (id === undefined) {
+      id = this.helperIds.size + 1;
+      this.helperIds.set(name, id);
+    }
+    return id;
+  }
+
+  ctExpiration(slot: number, now: number): number {
+    return Math.max(0, Math.floor(this.ct.timeLeft(this.pool.ct[slot]!, now) / 1e6));
+  }
+
+  ctTuple(slot: number, dir: number, out: Uint32Array, off: number): void {
+    const h = this.pool.ct[slot]!;
+    const o = this.ct.tupleOffset(h, dir);
+    for (let i = 0; i < TUPLE_WORDS; i++) out[off + i] = this.ct.tuples[o + i]!;
+  }
+
+  natInitialized(slot: number, maniptype: number): boolean {
+    const st = this.ct.statusOf(this.pool.ct[slot]!);
+    return (st & (maniptype === NAT_MANIP_SRC ? IPS_SRC_NAT_DONE : IPS_DST_NAT_DONE)) !== 0;
+  }
+
+  natSetup(slot: number, maniptype: number, range: NatRange): number {
+    const pool = this.pool;
+    const h = pool.ct[slot]!;
+    if (h < 0) return 0;
+    const now = pool.ts[slot]!;
+    if (range.kind === NAT_KIND_MASQUERADE) {
+      const dev = pool.oif[slot]!;
+      const v6 = pool.l3proto[slot] === ETH_P_IPV6;
+      const addr = this.scratchAddr;
+      if (v6) for (let i = 0; i < 4; i++) addr[i] = this.addr6[dev * 4 + i]!;
+      else { addr[0] = this.addr4[dev]!; addr[1] = 0; addr[2] = 0; addr[3] = 0; }
+      if ((addr[0]! | addr[1]! | addr[2]! | addr[3]!) === 0) return DropReason.NAT_NO_TUPLE;
+      let ports: CtNatRange | null = null;
+      if (range.minPort !== 0 || range.flags !== 0) {
+        const p = this.ctPorts;
+        p.flags = range.flags;
+        p.minPort = range.minPort;
+        p.maxPort = range.maxPort;
+        ports = p;
+      }
+      return setupMasquerade(this.ct, h, addr, 0, ports, now);
+    }
+    const r = this.ctRange;
+    r.flags = range.flags;
+    r.minPort = range.minPort;
+    r.maxPort = range.maxPort;
+    r.basePort = 0;
+    if (range.kind === NAT_KIND_REDIRECT) {
+      // nf_nat_redirect: DNAT to the primary address of the incoming device.
+      const dev = pool.iif[slot]!;
+      const v6 = pool.l3proto[slot] === ETH_P_IPV6;
+      for (let i = 0; i < 4; i++) {
+        const w = v6 ? this.addr6[dev * 4 + i]! : i === 0 ? this.addr4[dev]! : 0;
+        r.minAddr[i] = w;
+        r.maxAddr[i] = w;
+      }
+      r.flags |= 1; // NF_NAT_RANGE_MAP_IPS
+    } else {
+      for (let i = 0; i < 4; i++) {
+        r.minAddr[i] = range.minAddr[i]!;
+        r.maxAddr[i] = range.maxAddr[i]!;
+      }
+    }
+    return setupNat(this.ct, h, maniptype, r, now);
+  }
+
+  natNullBinding(slot: number, maniptype: number): number {
+    const h = this.pool.ct[slot]!;
+    if (h < 0) return 0;
+    return allocNullBinding(this.ct, h, maniptype, this.pool.ts[slot]!);
+  }
+
+  /** nf_nat_manip_pkt: rewrite this packet's source (SNAT) or destination (DNAT) per the binding. */
+  natMangle(slot: number, maniptype: number): number {
+    const pool = this.pool;
+    const h = pool.ct[slot]!;
+    if (h < 0) return 0;
+    const dir = pool.ctDir[slot]!;
+    const plan = this.plan;
+    const mask = natManglePlan(this.ct, h, dir, plan, 0);
+    if (mask === 0) return 0;
+    const b = pool.bytes;
+    const fs = pool.frameStart(slot);
+    const ip = fs + pool.l3off[slot]!;
+    const l4 = pool.pflags[slot]! & PF_L4_VALID ? fs + pool.l4off[slot]! : -1;
+    const l4proto = plan[T_PROTO]! & 0xff;
+    const v6 = pool.l3proto[slot] === ETH_P_IPV6;
+    if (maniptype === NAT_MANIP_SRC) {
+      if (mask & NAT_CHANGE_SPORT && l4 >= 0) {
+        if (l4proto === IPPROTO_ICMP || l4proto === IPPROTO_ICMPV6) natIcmpSetEchoId(b, l4, plan[T_PORTS]! >>> 16);
+        else natSetSport(b, l4, l4proto, plan[T_PORTS]! >>> 16);
+      }
+      if (mask & NAT_CHANGE_SADDR) {
+        if (v6) natIpv6SetSrc(b, ip, l4, l4proto, plan, T_SRC);
+        else natIpv4SetSrc(b, ip, l4, plan[T_SRC]!);
+      }
+    } else {
+      if (mask & NAT_CHANGE_DPORT && l4 >= 0 && l4proto !== IPPROTO_ICMP && l4proto !== IPPROTO_ICMPV6) natSetDport(b, l4, l4proto, plan[T_PORTS]! & 0xffff);
+      if (mask & NAT_CHANGE_DPORT && l4 >= 0 && (l4proto === IPPROTO_ICMP || l4proto === IPPROTO_ICMPV6)) natIcmpSetEchoId(b, l4, plan[T_PORTS]! >>> 16);
+      if (mask & NAT_CHANGE_DADDR) {
+        if (v6) natIpv6SetDst(b, ip, l4, l4proto, plan, T_DST);
+        else natIpv4SetDst(b, ip, l4, plan[T_DST]!);
+      }
+    }
+    // Keep the parsed tuple in step with the bytes (later lookups, the flowtable key at flow add).
+    const t = slot * TUPLE_WORDS;
+    if (maniptype === NAT_MANIP_SRC) {
+      for (let i = 0; i < 4; i++) pool.tuple[t + T_SRC + i] = plan[T_SRC + i]!;
+      pool.tuple[t + T_PORTS] = ((plan[T_PORTS]! & 0xffff0000) | (pool.tuple[t + T_PORTS]! & 0xffff)) >>> 0;
+    } else {
+      for (let i = 0; i < 4; i++) pool.tuple[t + T_DST + i] = plan[T_DST + i]!;
+      pool.tuple[t + T_PORTS] = ((pool.tuple[t + T_PORTS]! & 0xffff0000) | (plan[T_PORTS]! & 0xffff)) >>> 0;
+    }
+    return 0;
+  }
+
+  reject(slot: number, kind: number, code: number): void {
+    const pool = this.pool;
+    const v6 = pool.l3proto[slot] === ETH_P_IPV6;
+    pool.drop[slot] = DropReason.NFT_REJECT;
+    if (kind === REJECT_TCP_RST) {
+      const out = pool.alloc();
+      if (out < 0) return;
+      if (buildTcpReset(pool, slot, out, this.parts.ttl) === 0) { pool.free(out); return; }
+      pool.flow[out] = pool.flow[slot]!;
+      this.localOut(out, pool.ts[slot]!);
+      return;
+    }
+    let type: number, c: number;
+    if (kind === REJECT_ICMPX) {
+      // nft_reject_icmp_code / nft_reject_icmpv6_code: NO_ROUTE, PORT_UNREACH, HOST_UNREACH, ADMIN_PROHIBITED.
+      type = v6 ? ICMPV6_DEST_UNREACH : ICMP_DEST_UNREACH;
+      c = v6 ? [0, 4, 3, 1][code] ?? 4 : [0, 3, 1, 13][code] ?? 3;
+    } else if (kind === REJECT_ICMPV6) {
+      if (!v6) return;
+      type = ICMPV6_DEST_UNREACH;
+      c = code;
+    } else if (kind === REJECT_ICMP) {
+      if (v6) return;
+      type = ICMP_DEST_UNREACH;
+      c = code;
+    } else return;
+    this.sendIcmpError(slot, type, c, 0, pool.ts[slot]!);
+  }
+
+  log(_slot: number, _logIndex: number): void {
+    this.logged++;
+  }
+  logged = 0;
+
+  /** nft_flow_offload_eval: eligibility, route of both directions, then the flow entry. */
+  flowAdd(slot: number, ftIndex: number, now: number): boolean {
+    const pool = this.pool;
+    const h = pool.ct[slot]!;
+    if (h < 0) return false;
+    const ft = this.ft;
+    if (!ft.softwareEnabled || ftIndex >= ft.defs.length) return false;
+    const ct = this.ct;
+    const status = ct.statusOf(h);
+    const l4proto = ct.l4protoOf(h);
+    const tcpFlags = l4proto === IPPROTO_TCP && pool.pflags[slot]! & PF_L4_VALID ? pool.bytes[pool.frameStart(slot) + pool.l4off[slot]! + 13]! : 0;
+    const ipOpts = pool.l3proto[slot] === ETH_P_IP && (pool.pflags[slot]! & PF_IP_OPTIONS) !== 0;
+    const established = l4proto === IPPROTO_TCP && ct.tcpStateOf(h) === TCP_CONNTRACK_ESTABLISHED && (status & IPS_ASSURED) !== 0;
+    const code = ft.eligible(h, l4proto, tcpFlags, ipOpts, status, established, ct.getHelper(h) !== 0, (status & IPS_CONFIRMED) !== 0, (status & IPS_OFFLOAD) !== 0);
+    if (code !== ADD_OK) {
+      ft.stats.addRefused[code]!++;
+      return false;
+    }
+    if (this.curRoute < 0) return false;
+    // nft_flow_route: this direction uses the packet's route; the other is routed back to the sender.
+    const dir = pool.ctDir[slot]!;
+    const view = this.ftViews[ftIndex]!;
+    const r0 = this.curRoute;
+    const rDev0 = this.net.fib.outDev(r0);
+    decideForwardPath(this.net, view, rDev0, this.net.fib.mtu(r0), this.curNhValid, this.curNhHi, this.curNhLo, now, this.fp);
+    // Route back: to the original sender of this direction (ct->tuplehash[dir].tuple.src).
+    const o = ct.tupleOffset(h, dir);
+    const v6 = (ct.tuples[o + T_PROTO]! >>> 8) === 6;
+    let r1: number;
+    const w = this.scratchAddr;
+    for (let i = 0; i < 4; i++) w[i] = ct.tuples[o + T_SRC + i]!;
+    r1 = v6 ? this.net.fib.lookupV6(w, 0) : this.net.fib.lookupV4(w[0]!);
+    if (r1 === NO_ROUTE || this.net.fib.type(r1) !== RTN_UNICAST) {
+      ft.stats.addRefused[8]!++; // no route for the reply direction
+      return false;
+    }
+    const rDev1 = this.net.fib.outDev(r1);
+    let hi1 = 0, lo1 = 0, valid1 = false;
+    const k1 = this.topo.kind[rDev1]!;
+    if (k1 === DeviceKind.PPPOE) valid1 = true;
+    else {
+      let n: number;
+      if (v6) {
+        this.net.fib.nextHopV6(r1, w, 0, w, 4);
+        n = this.net.neigh.lookupV6(rDev1, w, 4);
+      } else n = this.net.neigh.lookupV4(rDev1, this.net.fib.nextHopV4(r1, w[0]!));
+      if (n >= 0) { hi1 = this.net.neigh.macHi(n); lo1 = this.net.neigh.macLo(n); valid1 = true; }
+    }
+    decideForwardPath(this.net, view, rDev1, this.net.fib.mtu(r1), valid1, hi1, lo1, now, this.fp2);
+    // fp describes direction `dir`'s output and the in-device of direction !dir; fp2 the reverse.
+    this.fillRoute(this.routes[dir]!, this.fp, this.fp2, this.curNhHi, this.curNhLo);
+    this.fillRoute(this.routes[dir ^ 1]!, this.fp2, this.fp, hi1, lo1);
+    const flow = ft.add(h, ftIndex, this.routes, now);
+    return flow >= 0;
+  }
+
+  /** One direction's FlowRouteDir: output from `out`, input device from the other direction's resolution. */
+  private fillRoute(r: FlowRouteDir, out: ForwardPath, other: ForwardPath, nhHi: number, nhLo: number): void {
+    r.inIf = other.inIfindex;
+    r.inEncap0 = other.inNumEncaps >= 1 ? encapWord(other.inEncapProto[0]!, other.inEncapId[0]!) : 0;
+    r.inEncap1 = other.inNumEncaps >= 2 ? encapWord(other.inEncapProto[1]!, other.inEncapId[1]!) : 0;
+    r.mtu = out.mtu;
+    if (out.xmitType === FLOW_OFFLOAD_XMIT_DIRECT) {
+      r.xmit = FLOW_OFFLOAD_XMIT_DIRECT;
+      r.outIf = out.outIfindex;
+      r.outPort = out.indev;
+      const h = out.hSource, d = out.hDest;
+      r.srcMacHi = (h[0]! << 8) | h[1]!;
+      r.srcMacLo = ((h[2]! << 24) | (h[3]! << 16) | (h[4]! << 8) | h[5]!) >>> 0;
+      r.dstMacHi = (d[0]! << 8) | d[1]!;
+      r.dstMacLo = ((d[2]! << 24) | (d[3]! << 16) | (d[4]! << 8) | d[5]!) >>> 0;
+      const n = out.numEncaps;
+      r.outEncap0 = n >= 1 ? encapWord(out.encapProto[n - 1]!, out.encapId[n - 1]!) : 0;
+      r.outEncap1 = n >= 2 ? encapWord(out.encapProto[0]!, out.encapId[0]!) : 0;
+    } else {
+      r.xmit = FLOW_OFFLOAD_XMIT_NEIGH;
+      r.outIf = out.routeDev;
+      r.outPort = out.realDev;
+      r.dstMacHi = nhHi;
+      r.dstMacLo = nhLo;
+      r.srcMacHi = 0;
+      r.srcMacLo = 0;
+      r.outEncap0 = 0;
+      r.outEncap1 = 0;
+    }
+  }
+
+  notrack(slot: number): void {
+    setUntracked(this.pool, slot);
+  }
+
+  ctHelperSet(slot: number, helperIndex: number): void {
+    const h = this.pool.ct[slot]!;
+    if (h >= 0) this.ct.setHelper(h, helperIndex + 1);
+  }
+
+  /** `tcp option maxseg size set rt mtu|N`: clamp the MSS option of a SYN (nft_exthdr_tcp_set_eval). */
+  clampMss(slot: number, mss: number): void {
+    const pool = this.pool;
+    if (!(pool.pflags[slot]! & PF_L4_VALID) || (pool.tuple[slot * TUPLE_WORDS + T_PROTO]! & 0xff) !== IPPROTO_TCP) return;
+    const b = pool.bytes;
+    const th = pool.frameStart(slot) + pool.l4off[slot]!;
+    if (!(b[th + 13]! & 0x02)) return;
+    let limit = mss;
+    if (limit < 0) {
+      // rt mtu: the route's MTU minus the IP and TCP headers (nft_tcpmss: dst_mtu - hdrs).
+      const oif = pool.oif[slot]!;
+      if (oif === 0) return;
+      const mtu = this.topo.mtu[oif]!;
+      limit = mtu - (pool.l3proto[slot] === ETH_P_IPV6 ? 60 : 40);
+    }
+    const doff = (b[th + 12]! >>> 4) * 4;
+    let i = th + 20;
+    const end = th + doff;
+    while (i < end) {
+      const kind = b[i]!;
+      if (kind === 0) break;
+      if (kind === 1) { i++; continue; }
+      const len = b[i + 1]!;
+      if (len < 2 || i + len > end) break;
+      if (kind === 2 && len === 4) {
+        const old = (b[i + 2]! << 8) | b[i + 3]!;
+        if (old > limit) {
+          b[i + 2] = (limit >>> 8) & 0xff;
+          b[i + 3] = limit & 0xff;
+          // Incremental checksum update (RFC 1624) of the changed 16-bit word.
+          const cs = th + 16;
+          let sum = (~((b[cs]! << 8) | b[cs + 1]!) & 0xffff) + (~old & 0xffff) + limit;
+          sum = (sum & 0xffff) + (sum >>> 16);
+          sum = (sum & 0xffff) + (sum >>> 16);
+          const v = ~sum & 0xffff;
+          b[cs] = v >>> 8;
+          b[cs + 1] = v & 0xff;
+        }
+        return;
+      }
+      i += len;
+    }
+  }
+
+  fib(slot: number, flags: number, result: number): number {
+    // fib daddr type / fib daddr oif (the forms firewall4 and common rulesets use).
+    if (!(flags & FIB_F_DADDR)) return 0;
+    const r = this.routeDst(slot);
+    if (r === NO_ROUTE) return result === FIB_RESULT_ADDRTYPE ? 7 /* RTN_UNREACHABLE */ : 0;
+    if (result === FIB_RESULT_ADDRTYPE) return this.net.fib.type(r);
+    if (result === FIB_RESULT_OIF) return this.net.fib.outDev(r);
+    return this.net.fib.outDev(r);
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Reports
+  // ---------------------------------------------------------------------------------------------
+
+  /** Connections currently offloaded in software / hardware. */
+  offloadCounts(): { offloaded: number; hw: number } {
+    let offloaded = 0, hw = 0;
+    const ct = this.ct;
+    ct.forEachHandle((h) => {
+      const st = ct.statusOf(h);
+      if (st & IPS_OFFLOAD) offloaded++;
+      if (st & IPS_HW_OFFLOAD) hw++;
+    });
+    return { offloaded, hw };
+  }
+}
+
+// Re-exported for tests.
+export { IP_CT_DIR_ORIGINAL, IPS_SEEN_REPLY, FLOW_KEY_WORDS, K_ENCAP0, K_ENCAP1, PF_FRAGMENT, IPPROTO_UDP };
