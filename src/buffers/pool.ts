@@ -27,6 +27,9 @@ export const PF_IP_OPTIONS = 1 << 5; // IPv4 IHL > 5, or IPv6 hop-by-hop/routing
 export const PF_L4_VALID = 1 << 6; // tuple ports are meaningful
 export const PF_ICMP_ERROR = 1 << 7; // ICMP/ICMPv6 error quoting another packet
 
+/** Length of the payload pattern region after the slots (256 phases × the largest slot payload). */
+export const PATTERN_LEN = 256 + 65536;
+
 export interface PacketPoolOptions {
   /** Number of slots; any positive integer. */
   capacity: number;
@@ -92,6 +95,12 @@ export class PacketPool {
   /** Tuple words per slot (see wire/tuple.ts). */
   readonly tuple: Uint32Array;
 
+  /**
+   * Offset in `bytes` of a read-only region holding the byte pattern i & 0xff for
+   * i in [0, PATTERN_LEN): builders copy payloads from it with copyWithin (a native memmove).
+   */
+  readonly patternAt: number;
+
   private readonly freeStack: Int32Array;
   private freeTop: number;
   /** 1 while a slot is handed out; catches double frees. */
@@ -108,8 +117,10 @@ export class PacketPool {
     this.headroom = headroom;
     const mk = (bytes: number): ArrayBuffer | SharedArrayBuffer =>
       opts.shared ? new SharedArrayBuffer(bytes) : new ArrayBuffer(bytes);
-    const data = mk(capacity * slotSize);
+    const data = mk(capacity * slotSize + PATTERN_LEN);
     this.bytes = new Uint8Array(data);
+    this.patternAt = capacity * slotSize;
+    for (let i = 0; i < PATTERN_LEN; i++) this.bytes[this.patternAt + i] = i & 0xff;
     this.view = new DataView(data);
     this.off = new Uint16Array(mk(capacity * 2));
     this.len = new Uint16Array(mk(capacity * 2));

@@ -8,6 +8,16 @@ export interface Command {
 const lazy = (load: () => Promise<{ run(argv: string[]): Promise<number> }>) => async (argv: string[]) => (await load()).run(argv);
 
 export const COMMANDS: Record<string, Command> = {
+  run: {
+    summary: 'run a scenario and report what the router did, what it cost and what broke',
+    usage: 'flowsim run <scenario.yaml> [--mode none|software|hardware] [--seed N] [--duration T] [--json] [--pcap-out DIR] [--conntrack-out FILE] [--quiet]',
+    run: lazy(() => import('./run.ts')),
+  },
+  compare: {
+    summary: 'run a scenario in the three modes and show them side by side',
+    usage: 'flowsim compare <scenario.yaml> [--seed N] [--duration T] [--json] [--report out.html] [--quiet]',
+    run: lazy(() => import('./compare.ts')),
+  },
   socs: {
     summary: 'list the SoC profiles and their flow engines',
     usage: 'flowsim socs [--json]',

@@ -76,8 +76,11 @@ export interface FlowHwOps {
   replace(flow: number, now: number): number;
   /** FLOW_CLS_DESTROY. */
   destroy(flow: number): void;
-  /** FLOW_CLS_STATS: fills out[0]=packets, out[1]=bytes, out[2]=lastUsed (ns); false if unknown. */
-  stats(flow: number, out: Float64Array): boolean;
+  /**
+   * FLOW_CLS_STATS: fills out[0]=packets and out[1]=bytes since the previous request (0 when the
+   * engine has no per-flow counters) and out[2]=last use (ns, -1 when unknown).
+   */
+  stats(flow: number, out: Float64Array): void;
 }
 
 const HW_OP_ADD = 1, HW_OP_DEL = 2, HW_OP_STATS = 3;
@@ -461,12 +464,14 @@ export class Flowtables {
       } else if (op === HW_OP_STATS) {
         this.stats.hwStatsRequests++;
         const out = this.statsOut;
-        if (hw.stats(flow, out)) {
+        hw.stats(flow, out);
+        // flow_offload_work_stats: hardware activity keeps the software entry alive.
+        if (out[2]! >= 0) {
           const l4 = t.key[flow * 2 * FLOW_KEY_WORDS + 9]! & 0xff;
           const until = out[2]! + this.timeoutFor(l4);
           if (until > t.timeout[flow]!) t.timeout[flow] = until;
-          if (this.defs[t.flowtable[flow]!]!.counter && out[0]! > 0) this.ct.acct(ct, 0, out[0]!, out[1]!);
         }
+        if (this.defs[t.flowtable[flow]!]!.counter && out[0]! > 0) this.ct.acct(ct, 0, out[0]!, out[1]!);
       }
     }
   }

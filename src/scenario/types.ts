@@ -84,6 +84,8 @@ export interface TrafficSpec {
   /** First client port; flows use consecutive ports (0 = derive from the seed). */
   readonly sport: number;
   readonly dport: number;
+  /** Address the client connects to (default: the server's address; a port-forward uses the router's). */
+  readonly to?: string;
   readonly direction: 'upload' | 'download' | 'both';
   /** Rate of each flow's data direction(s) in Mbit/s. */
   readonly rateMbit: number;

@@ -108,6 +108,8 @@ export class Router implements NetfilterHost {
   dropped = 0;
   deliveredLocal = 0;
   generated = 0;
+  /** Originals of flooded frames, replaced by their copies (each copy counts as generated). */
+  floodCopiesFreed = 0;
   /** Classic-path packets per hook traversal (cost model). */
   classicRuleEvals = 0;
 
@@ -141,6 +143,7 @@ export class Router implements NetfilterHost {
     this.backend = parts.backend;
     this.sink = sink;
     const n = this.topo.count + 1;
+    this.parseResult = new Uint16Array(parts.pool.capacity);
     this.addr4 = new Uint32Array(n);
     this.addr6 = new Uint32Array(n * 4);
     for (const a of parts.net.addresses) {
@@ -188,28 +191,52 @@ export class Router implements NetfilterHost {
 
   /** A frame in `slot` arrived on physical port `port` at `now`. */
   receive(slot: number, port: number, now: number): void {
+    if (!this.receiveHw(slot, port, now)) this.receiveCpu(slot, port, now);
+  }
+
+  /**
+   * First look at an arriving frame: parse it and let the flow engine take it. Returns true when
+   * the frame is gone (forwarded in hardware, or dropped as malformed); otherwise the CPU receives
+   * it with `receiveCpu` (after any ingress shaping).
+   */
+  receiveHw(slot: number, port: number, now: number): boolean {
     const pool = this.pool;
     pool.iif[slot] = port;
     pool.ts[slot] = now;
     const reason = parseFrame(pool, slot);
-    if (reason !== 0) {
+    this.parseResult[slot] = reason;
+    const l4Broken = reason === DropReason.L4_TRUNCATED || reason === DropReason.TCP_BAD_DOFF || reason === DropReason.UDP_BAD_LENGTH;
+    if (reason !== 0 && !l4Broken && reason !== DropReason.UNKNOWN_ETHERTYPE) {
       this.topo.rxDropped[port] = this.topo.rxDropped[port]! + 1;
       this.drop(slot, reason);
-      return;
+      return true;
     }
-    const l3 = pool.l3proto[slot]!;
-    const isIp = l3 === ETH_P_IP || l3 === ETH_P_IPV6;
-
-    // The packet engine sees the frame before the CPU (mtk_ppe: FOE lookup on receive).
     const be = this.backend;
-    if (be !== null && isIp && this.parts.enginePort[port]! >= 0) {
+    const l3 = pool.l3proto[slot]!;
+    if (be !== null && reason === 0 && (l3 === ETH_P_IP || l3 === ETH_P_IPV6) && this.parts.enginePort[port]! >= 0) {
+      // The packet engine sees the frame before the CPU (mtk_ppe: FOE lookup on receive).
       const e = be.rxLookup(pool, slot, this.parts.enginePort[port]!, now);
       if (e >= 0) {
         this.topo.countRx(port, pool.len[slot]!);
         this.fastXmit(slot, e, PATH_HARDWARE, now);
-        return;
+        return true;
       }
     }
+    return false;
+  }
+
+  /** parseFrame's result per slot, between receiveHw and receiveCpu. */
+  private readonly parseResult: Uint16Array;
+
+  /** The CPU's receive path for a frame `receiveHw` left (its parse result is kept on the slot). */
+  receiveCpu(slot: number, port: number, now: number): void {
+    const pool = this.pool;
+    // A broken transport header is not an IP-layer error: the kernel forwards it and conntrack
+    // calls it invalid. Other ethertypes may still be bridged at L2.
+    const reason = this.parseResult[slot]!;
+    const l3 = pool.l3proto[slot]!;
+    pool.iif[slot] = port;
+    const isIp = reason !== DropReason.UNKNOWN_ETHERTYPE && (l3 === ETH_P_IP || l3 === ETH_P_IPV6);
 
     // Flowtable hook on the arrival port: sees the frame with all its tags (nf_flow_skb_encap_protocol).
     const ft = this.ft;
@@ -250,8 +277,12 @@ export class Router implements NetfilterHost {
       this.flood(slot, f.bridge, f.inPort, now);
       return;
     }
+    if (reason === DropReason.UNKNOWN_ETHERTYPE) {
+      this.drop(slot, reason);
+      return;
+    }
     if (f.verdict !== RX_LOCAL || !isIp) {
-      // ARP and other protocols for the router itself: not modelled, counted as delivered locally.
+      // ARP and PPPoE discovery for the router itself: not modelled, counted as delivered locally.
       this.local(slot, now);
       return;
     }
@@ -306,6 +337,7 @@ export class Router implements NetfilterHost {
       if (copy < 0) break;
       pool.copyFrame(slot, copy);
       pool.flow[copy] = pool.flow[slot]!;
+      this.generated++;
       this.sink.transmit(copy, p, bridge, false, now);
       sent = true;
     }
@@ -313,6 +345,7 @@ export class Router implements NetfilterHost {
       this.drop(slot, DropReason.BRIDGE_NO_PORT);
       return;
     }
+    this.floodCopiesFreed++;
     this.sink.dropped(slot); // the original buffer: its copies went out
   }
 
@@ -533,11 +566,13 @@ export class Router implements NetfilterHost {
       pool.l4off[copy] = pool.l4off[slot]!;
       pool.flow[copy] = pool.flow[slot]!;
       pool.path[copy] = pool.path[slot]!;
-      if (!pushL2(pool, copy, family, nhHi, nhLo, topo.macHi[bridge]!, topo.macLo[bridge]!, 0, 0)) { this.sink.dropped(copy); continue; }
+      this.generated++;
+      if (!pushL2(pool, copy, family, nhHi, nhLo, topo.macHi[bridge]!, topo.macLo[bridge]!, 0, 0)) { this.drop(copy, DropReason.POOL_EXHAUSTED); continue; }
       this.sink.transmit(copy, p, bridge, false, now);
       sent = true;
     }
     if (!sent) { this.drop(slot, DropReason.BRIDGE_NO_PORT); return; }
+    this.floodCopiesFreed++;
     this.sink.dropped(slot);
   }
 
@@ -950,11 +985,24 @@ export class Router implements NetfilterHost {
     if (!(b[th + 13]! & 0x02)) return;
     let limit = mss;
     if (limit < 0) {
-      // rt mtu: the route's MTU minus the IP and TCP headers (nft_tcpmss: dst_mtu - hdrs).
+      // rt mtu (nft_rt.c get_tcpmss): the smaller of the route's MTU and the MTU of the route back
+      // to the sender, minus the IP and TCP headers.
       const oif = pool.oif[slot]!;
       if (oif === 0) return;
-      const mtu = this.topo.mtu[oif]!;
-      limit = mtu - (pool.l3proto[slot] === ETH_P_IPV6 ? 60 : 40);
+      let mtu = this.curRoute >= 0 ? this.net.fib.mtu(this.curRoute) || this.topo.mtu[oif]! : this.topo.mtu[oif]!;
+      const v6 = pool.l3proto[slot] === ETH_P_IPV6;
+      const ip = pool.frameStart(slot) + pool.l3off[slot]!;
+      let back: number;
+      if (v6) {
+        const w = this.scratchAddr;
+        for (let i = 0; i < 4; i++) w[i] = ((b[ip + 8 + i * 4]! << 24) | (b[ip + 9 + i * 4]! << 16) | (b[ip + 10 + i * 4]! << 8) | b[ip + 11 + i * 4]!) >>> 0;
+        back = this.net.fib.lookupV6(w, 0);
+      } else back = this.net.fib.lookupV4(((b[ip + 12]! << 24) | (b[ip + 13]! << 16) | (b[ip + 14]! << 8) | b[ip + 15]!) >>> 0);
+      if (back !== NO_ROUTE) {
+        const bm = this.net.fib.mtu(back) || this.topo.mtu[this.net.fib.outDev(back)]!;
+        if (bm > 0 && bm < mtu) mtu = bm;
+      }
+      limit = mtu - (v6 ? 60 : 40);
     }
     const doff = (b[th + 12]! >>> 4) * 4;
     let i = th + 20;

@@ -14,7 +14,7 @@ const routerAddr = Uint32Array.of(0xc0a80101, 0, 0, 0);
 const routerAddr6 = Uint32Array.of(0x20010db8, 0, 0, 0xfe);
 
 beforeEach(() => {
-  fillA5(pool.bytes); // a byte a builder forgets to write stays 0xa5
+  fillA5(pool.bytes, pool.patternAt); // a byte a builder forgets to write stays 0xa5
   spec.reset();
 });
 

@@ -46,9 +46,12 @@ export function refL4Checksum(b: Uint8Array, ip: number, l4: number, end: number
   return udp && c === 0 ? 0xffff : c;
 }
 
-/** Fills the whole pool with 0xa5 so a byte a builder forgets to write shows up. */
-export function fillA5(bytes: Uint8Array): void {
-  bytes.fill(0xa5);
+/**
+ * Fills every packet slot with 0xa5 so a byte a builder forgets to write shows up. The pool's
+ * payload pattern region after the slots (PacketPool.patternAt) is left as it is.
+ */
+export function fillA5(bytes: Uint8Array, end = bytes.length): void {
+  bytes.fill(0xa5, 0, end);
 }
 
 export function hex(b: Uint8Array): string {
