@@ -288,7 +288,7 @@ function decodeTraffic(d: Decoder, node: LNode | undefined, hostNames: readonly 
   const out: TrafficSpec[] = [];
   (d.seq(node, 'traffic') ?? []).forEach((item, i) => {
     const p = join('traffic', i);
-    const m = d.map(item, p, ['name', 'count', 'proto', 'family', 'client', 'server', 'sport', 'dport', 'direction', 'rate', 'size', 'start', 'spread', 'duration', 'end', 'ack_every', 'reply_every', 'packets', 'ip_options', 'to'], ['client', 'server']);
+    const m = d.map(item, p, ['name', 'count', 'proto', 'family', 'client', 'server', 'sport', 'dport', 'direction', 'rate', 'size', 'start', 'spread', 'duration', 'end', 'ack_every', 'reply_every', 'packets', 'ip_options', 'to', 'unanswered'], ['client', 'server']);
     if (!m) return;
     const name = m.has('name') ? d.str(m.get('name'), join(p, 'name')) ?? `group${i}` : `group${i}`;
     const count = m.has('count') ? d.num(m.get('count'), join(p, 'count'), { int: true, min: 1, max: 16_777_216 }) ?? 1 : 1;
@@ -315,11 +315,12 @@ function decodeTraffic(d: Decoder, node: LNode | undefined, hostNames: readonly 
     const packets = m.has('packets') ? d.num(m.get('packets'), join(p, 'packets'), { int: true, min: 1 }) : undefined;
     const ipv4Options = m.has('ip_options') ? d.bool(m.get('ip_options'), join(p, 'ip_options')) ?? false : false;
     const to = m.has('to') ? ip(d, m.get('to'), join(p, 'to')) : undefined;
+    const unanswered = m.has('unanswered') ? d.bool(m.get('unanswered'), join(p, 'unanswered')) ?? false : false;
     if (to !== undefined && (to.includes(':') ? 6 : 4) !== family) d.fail(m.get('to')!.loc, join(p, 'to'), `address family does not match family ${family}`);
     if (client === undefined || server === undefined) return;
     out.push({
       loc: item.loc, name, count, proto, family, client, server, sport, dport, direction, rateMbit, size,
-      start_s, spread_s, duration_s, end, ackEvery, replyEvery, ipv4Options, ...(packets !== undefined ? { packets } : {}),
+      start_s, spread_s, duration_s, end, ackEvery, replyEvery, ipv4Options, unanswered, ...(packets !== undefined ? { packets } : {}),
       ...(to !== undefined ? { to } : {}),
     });
   });

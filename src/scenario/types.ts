@@ -84,6 +84,8 @@ export interface TrafficSpec {
   /** First client port; flows use consecutive ports (0 = derive from the seed). */
   readonly sport: number;
   readonly dport: number;
+  /** The server never answers (a scan or SYN flood to dead addresses). */
+  readonly unanswered: boolean;
   /** Address the client connects to (default: the server's address; a port-forward uses the router's). */
   readonly to?: string;
   readonly direction: 'upload' | 'download' | 'both';

@@ -28,6 +28,7 @@ import type { Built, BuiltHost } from './build.ts';
 import { parseV6 } from './build.ts';
 import { EventQueue } from './event-queue.ts';
 import { Rng } from './rng.ts';
+import { PcapSource } from './pcap-source.ts';
 import { PATH_NAMES, type RouterSink } from './router.ts';
 import { PROTO_ICMP, PROTO_TCP, PROTO_UDP, TrafficGenerator, type TrafficIo } from './traffic.ts';
 
@@ -38,6 +39,7 @@ const EV_SQM = 4;
 const EV_HOST_RX = 5;
 const EV_TIMER = 6;
 const EV_INGRESS = 7;
+const EV_PCAP = 8;
 
 const TIMER_NS = 10e6; // housekeeping every 10 ms of virtual time
 
@@ -85,6 +87,8 @@ export class Simulator implements RouterSink, TrafficIo {
   /** Egress SQM stage per device (index into sqm), -1 none; ingress likewise per port. */
   private readonly egressSqm: Int32Array;
   private readonly ingressSqm: Int32Array;
+  /** Egress SQM stage on an upper device whose traffic leaves by this port, or -1. */
+  private readonly sqmAbovePort: Int32Array;
   private readonly linkScheduled: Float64Array;
   private readonly hostOfSlot: Int32Array;
   private readonly hostsOnPort: Int32Array[];
@@ -104,6 +108,8 @@ export class Simulator implements RouterSink, TrafficIo {
   private readonly viewKnown: Uint8Array;
 
   private readonly spec = new FrameSpec();
+  /** Capture replay, when the scenario's traffic is a pcap. */
+  readonly pcap: PcapSource | null = null;
   private now = 0;
   private readonly durationNs: number;
   private readonly opts: SimOptions;
@@ -142,6 +148,7 @@ export class Simulator implements RouterSink, TrafficIo {
     this.linkScheduled = new Float64Array(n).fill(Infinity);
     this.egressSqm = new Int32Array(n).fill(-1);
     this.ingressSqm = new Int32Array(n).fill(-1);
+    this.sqmAbovePort = new Int32Array(n).fill(-1);
     for (const s of built.scenario.sqm) this.addSqm(s, rng);
     this.hostOfSlot = new Int32Array(this.pool.capacity).fill(-1);
     this.hostsOnPort = [];
@@ -160,6 +167,14 @@ export class Simulator implements RouterSink, TrafficIo {
     this.viewKnown = new Uint8Array(F);
     const arng = rng.fork(2);
     for (const g of this.traffic.groups) this.placeGroup(g.spec, g.first, g.count, arng);
+    const pt = built.scenario.pcapTraffic;
+    if (pt) {
+      this.pcap = new PcapSource(pt, topo, (dev) => {
+        let p = dev;
+        for (let g = 0; g < 8 && p > 0 && !built.isPort[p]; g++) p = topo.kind[p] === 3 /* bridge */ ? 0 : topo.lower[p]!;
+        return p > 0 && built.isPort[p] ? p : 0;
+      });
+    }
   }
 
   private addSqm(s: SqmSpec, rng: Rng): void {
@@ -181,7 +196,10 @@ export class Simulator implements RouterSink, TrafficIo {
     const stage = new Link(this.pool, qdisc, { speedMbps: 1e9 });
     const idx = this.sqm.length;
     this.sqm.push({ spec: s, dev, port, qdisc, stage, shaped: 0, bypassed: 0, dropped: 0, scheduled: Infinity, intervalDelaySum: 0, intervalDelayCount: 0 });
-    if (s.direction === 'egress') this.egressSqm[dev] = idx;
+    if (s.direction === 'egress') {
+      this.egressSqm[dev] = idx;
+      if (port !== dev) this.sqmAbovePort[port] = idx;
+    }
     else this.ingressSqm[dev] = idx;
   }
 
@@ -233,6 +251,10 @@ export class Simulator implements RouterSink, TrafficIo {
   run(): void {
     this.traffic.start(this);
     this.eq.push(0, EV_TIMER, 0);
+    if (this.pcap) {
+      const t = this.pcap.next();
+      if (t >= 0) this.eq.push(t, EV_PCAP, 0);
+    }
     const eq = this.eq;
     const end = this.durationNs;
     let progressAt = 0;
@@ -250,6 +272,7 @@ export class Simulator implements RouterSink, TrafficIo {
         case EV_SQM: this.runSqm(arg, t, false); break;
         case EV_HOST_RX: this.hostReceive(arg, t); break;
         case EV_TIMER: this.housekeeping(t); break;
+        case EV_PCAP: this.replay(t); break;
       }
       if (this.opts.onProgress !== undefined && t >= progressAt) {
         this.opts.onProgress(t / end);
@@ -366,6 +389,24 @@ export class Simulator implements RouterSink, TrafficIo {
     return true;
   }
 
+  /** Injects the current capture frame at its time and schedules the next one. */
+  private replay(now: number): void {
+    const src = this.pcap!;
+    const slot = this.pool.alloc();
+    if (slot < 0) this.poolExhausted++;
+    else {
+      const port = src.copyInto(this.pool, slot);
+      if (port <= 0) this.pool.free(slot);
+      else {
+        this.offered++;
+        this.hostOfSlot[slot] = port;
+        this.arrive(slot, now);
+      }
+    }
+    const t = src.next();
+    if (t >= 0) this.eq.push(t < now ? now : t, EV_PCAP, 0);
+  }
+
   /** A frame reaches the router's port. */
   private arrive(slot: number, now: number): void {
     const port = this.hostOfSlot[slot]!;
@@ -406,6 +447,11 @@ export class Simulator implements RouterSink, TrafficIo {
         return;
       }
       s.bypassed++;
+    } else if (viaDev === 0 || hardware) {
+      // DIRECT transmit and the flow engine send straight to the port: an SQM qdisc on an
+      // upper device of that port (pppoe-wan, a VLAN) never sees these packets.
+      const above = this.sqmAbovePort[port]!;
+      if (above >= 0) this.sqm[above]!.bypassed++;
     }
     this.toLink(link, port, slot, now);
   }
@@ -554,6 +600,10 @@ export class Simulator implements RouterSink, TrafficIo {
       return;
     }
     const atClient = host === this.clientHost[f];
+    if (!atClient && this.traffic.groups[this.traffic.group[f]!]!.spec.unanswered) {
+      pool.free(slot);
+      return;
+    }
     if (!atClient && host !== this.serverHost[f]) {
       this.misdelivered++;
       pool.free(slot);
