@@ -28,6 +28,11 @@ export const COMMANDS: Record<string, Command> = {
     usage: 'flowsim validate <ruleset.nft|ruleset.json> [--print] [--json]',
     run: lazy(() => import('./validate.ts')),
   },
+  lint: {
+    summary: 'check a scenario for flow-offload pitfalls (flowtable devices, SQM, engine limits) without running it',
+    usage: 'flowsim lint <scenario.yaml> [--mode none|software|hardware] [--json]',
+    run: lazy(() => import('./lint.ts')),
+  },
 };
 
 export function mainHelp(): string {

@@ -86,17 +86,21 @@ export function createProgress(o: ProgressOptions): Progress {
  */
 export function progressLine(label: string, done: number, total: number, elapsedMs: number, info: ProgressInfo | undefined, columns: number): string {
   const frac = total > 0 ? Math.min(1, Math.max(0, done / total)) : 0;
-  const parts = [`${String(Math.floor(frac * 100)).padStart(3)} %`];
-  if (info?.virtualSeconds !== undefined) parts.push(`${formatSi(Math.round(info.virtualSeconds * 10) / 10)} s virt`);
-  if (info?.packets !== undefined && elapsedMs > 0) parts.push(`${formatSi((info.packets * 1000) / elapsedMs)} pkt/s`);
+  const pct = `${String(Math.floor(frac * 100)).padStart(3)} %`;
   const etaS = frac > 0 ? ((elapsedMs / frac) * (1 - frac)) / 1000 : Number.NaN;
-  parts.push(`ETA ${formatClock(etaS)}`);
-  const stats = parts.join('  ');
+  const eta = `ETA ${formatClock(etaS)}`;
+  const optional: string[] = [];
+  if (info?.virtualSeconds !== undefined) optional.push(`${formatSi(Math.round(info.virtualSeconds * 10) / 10)} s virt`);
+  if (info?.packets !== undefined && elapsedMs > 0) optional.push(`${formatSi((info.packets * 1000) / elapsedMs)} pkt/s`);
   const head = label ? `${label} ` : '';
   // Leave the last column free: writing into it makes some terminals wrap.
-  const room = columns - 1 - head.length - stats.length - 4;
-  const barW = Math.min(40, room);
-  if (barW < 5) return `${head}${stats}`.slice(0, Math.max(0, columns - 1));
+  const width = columns - 1;
+  const stats = () => [pct, ...optional, eta].join('  ');
+  // A narrow terminal loses the bar first, then the rates (last first), never half a word.
+  let barW = Math.min(40, width - head.length - stats().length - 3);
+  while (barW < 5 && optional.length > 0 && head.length + stats().length > width) optional.pop();
+  if (barW < 5) barW = Math.min(40, width - head.length - stats().length - 3);
+  if (barW < 5) return `${head}${stats()}`.slice(0, Math.max(0, width));
   const full = Math.round(frac * barW);
-  return `${head}[${'█'.repeat(full)}${'░'.repeat(barW - full)}]  ${stats}`;
+  return `${head}[${'█'.repeat(full)}${'░'.repeat(barW - full)}] ${stats()}`;
 }

@@ -161,6 +161,8 @@ export function conntrackIn(t: ConntrackTable, pool: PacketPool, slot: number, n
       }
       dir = 0;
       confirmed = false;
+      // icmp_pkt_to_tuple keeps type and code in the tuple; kept per connection for the listing.
+      if (isIcmp) t.lastEnd[t.indexOf(handle)] = (icmpType << 8) | bytes[start + l4off + 1]!;
     } else {
       handle = ref & ~1;
       dir = ref & 1;

@@ -5,7 +5,8 @@
  * `conntrack -L` prints it: `%-8s %u` protocol name and number, the seconds left (omitted while
  * IPS_OFFLOAD), the TCP state (omitted while offloaded: tcp_print_conntrack returns early),
  * the original tuple, `[UNREPLIED]` without IPS_SEEN_REPLY, the reply tuple, one of
- * `[HW_OFFLOAD]` / `[OFFLOAD]` / `[ASSURED]` (in that priority), `mark=` and `use=1`.
+ * `[HW_OFFLOAD]` / `[OFFLOAD]` / `[ASSURED]` (in that priority), `mark=`, `helper=` when a helper
+ * is assigned, and `use=1`.
  */
 import { FAMILY_IPV4, IPPROTO_ICMP, IPPROTO_ICMPV6, T_PROTO, TUPLE_WORDS } from '../wire/tuple.ts';
 import {
@@ -44,14 +45,33 @@ function formatAddr(t: Uint32Array, off: number, family: number): string {
   return family === FAMILY_IPV4 ? formatIpv4(t[off]!) : formatIpv6(t, off);
 }
 
-/** One tuple as conntrack prints it: `src=… dst=… sport=… dport=…` (ICMP: `type=… code=0 id=…`). */
-export function formatTuple(t: Uint32Array, off: number): string {
+/**
+ * nf_ct_invert_tuple for ICMP/ICMPv6 (invmap[] of nf_conntrack_proto_icmp.c / _icmpv6.c): the
+ * reply tuple of a request carries the matching reply type.
+ */
+function icmpInvertType(type: number, v6: boolean): number {
+  if (v6) return type === 128 || type === 139 ? type + 1 : type === 129 || type === 140 ? type - 1 : type;
+  if (type === 8) return 0;
+  if (type === 0) return 8;
+  if (type === 13 || type === 15 || type === 17) return type + 1;
+  if (type === 14 || type === 16 || type === 18) return type - 1;
+  return type;
+}
+
+/**
+ * One tuple as conntrack prints it: `src=… dst=… sport=… dport=…`; ICMP `type=… code=… id=…`
+ * (icmp_tuple_to_nlattr), with `icmpTypeCode` = `(type << 8) | code` of this direction.
+ */
+export function formatTuple(t: Uint32Array, off: number, icmpTypeCode = -1): string {
   const proto = t[off + T_PROTO]!;
   const family = proto >>> 8;
   const l4 = proto & 0xff;
   const ports = t[off + 8]!;
   const base = `src=${formatAddr(t, off, family)} dst=${formatAddr(t, off + 4, family)}`;
-  if (l4 === IPPROTO_ICMP || l4 === IPPROTO_ICMPV6) return `${base} id=${ports >>> 16}`;
+  if (l4 === IPPROTO_ICMP || l4 === IPPROTO_ICMPV6) {
+    if (icmpTypeCode < 0) return `${base} id=${ports >>> 16}`;
+    return `${base} type=${icmpTypeCode >>> 8} code=${icmpTypeCode & 0xff} id=${ports >>> 16}`;
+  }
   if (ports === 0 && !(l4 === 6 || l4 === 17)) return base;
   return `${base} sport=${ports >>> 16} dport=${ports & 0xffff}`;
 }
@@ -118,12 +138,22 @@ export function formatEntry(t: ConntrackTable, handle: number, now: number): str
   const offloaded = (st & IPS_OFFLOAD) !== 0;
   if (!offloaded) parts.push(String(Math.floor(t.timeLeft(handle, now) / NS_PER_SEC)));
   if (l4 === 6 && !offloaded) parts.push(TCP_CONNTRACK_NAMES[t.state[idx]!] ?? 'NONE');
-  parts.push(formatTuple(t.tuples, o));
+  let origTc = -1, replyTc = -1;
+  if (l4 === IPPROTO_ICMP || l4 === IPPROTO_ICMPV6) {
+    // Type and code of the packet that opened the connection (table.ts lastEnd), inverted for reply.
+    origTc = t.lastEnd[idx]! & 0xffff;
+    replyTc = (icmpInvertType(origTc >>> 8, l4 === IPPROTO_ICMPV6) << 8) | (origTc & 0xff);
+  }
+  parts.push(formatTuple(t.tuples, o, origTc));
   if (!(st & IPS_SEEN_REPLY)) parts.push('[UNREPLIED]');
-  parts.push(formatTuple(t.tuples, o + TUPLE_WORDS));
+  parts.push(formatTuple(t.tuples, o + TUPLE_WORDS, replyTc));
   if (st & IPS_HW_OFFLOAD) parts.push('[HW_OFFLOAD]');
   else if (offloaded) parts.push('[OFFLOAD]');
   else if (st & IPS_ASSURED) parts.push('[ASSURED]');
-  parts.push(`mark=${t.mark[idx]!}`, 'use=1');
+  parts.push(`mark=${t.mark[idx]!}`);
+  // ctnetlink_dump_helpinfo: the helper's name (nf_conntrack_helper.name).
+  const helper = t.helper[idx]!;
+  if (helper !== 0) parts.push(`helper=${t.helperNames[helper] ?? helper}`);
+  parts.push('use=1');
   return parts.join(' ');
 }

@@ -119,7 +119,12 @@ export class ConntrackTable {
   readonly state: Uint8Array;
   /** TCP tracker bits (see tcp.ts). */
   readonly tcpFlags: Uint8Array;
-  /** TCP: last_end of the last ignored segment. */
+  /**
+   * Per-protocol word (like the kernel's `union nf_conntrack_proto`). TCP: last_end of the last
+   * ignored segment. ICMP/ICMPv6: `(type << 8) | code` of the packet that created the connection —
+   * the kernel keeps both in the tuple (icmp_pkt_to_tuple) and `conntrack -L` prints them; flowsim
+   * keys echo by id alone (see wire/tuple.ts), so they are kept here for the listing.
+   */
   readonly lastEnd: Uint32Array;
   /** UDP: stream_ts (absolute ns after which a replied flow counts as a stream). */
   readonly aux: Float64Array;
@@ -127,6 +132,8 @@ export class ConntrackTable {
   readonly mark: Uint32Array;
   /** Helper id (0 = none), set by `ct helper set`. */
   readonly helper: Uint8Array;
+  /** Kernel helper name ("ftp", …) of each helper id, index = id; filled by whoever hands out ids. */
+  readonly helperNames: string[] = [];
   readonly gen: Uint16Array;
   readonly used: Uint8Array;
 

@@ -235,7 +235,7 @@ function pathsSection(runs: readonly Run[]): string {
   const over = runs.map((x) => {
     const tl = x.r.timeline;
     const perS = (v: readonly number[]) => v.map((n) => n / (tl.interval_s || 1));
-    return figure(
+    return `<h3 class="chart-title"><span class="swatch" style="background:${x.color}"></span>${esc(x.label)} over time</h3>\n` + figure(
       timeChart({
         id: `chart-paths-${x.label.replace(/[^a-z0-9]+/gi, '-')}`,
         title: `Packets per path over time — ${x.label}`,
@@ -399,7 +399,8 @@ function notesSection(runs: readonly Run[]): string {
 
 const CSS = `
 :root{color-scheme:light dark;--bg:#f7f8fa;--card:#fff;--fg:#1c2129;--muted:#5b6472;--border:#dde1e7;--stripe:#f2f4f7;--accent:#0072B2;--pass-bg:#e3f4ec;--pass-fg:#05603a;--fail-bg:#fde8e4;--fail-fg:#a4290a}
-@media (prefers-color-scheme:dark){:root{--bg:#111418;--card:#1a1e24;--fg:#e6e9ee;--muted:#9aa3b0;--border:#2e343d;--stripe:#20252c;--accent:#56B4E9;--pass-bg:#0f3325;--pass-fg:#7ee2b2;--fail-bg:#3f1a12;--fail-fg:#ffb39c}}
+@media (prefers-color-scheme:dark){:root{--bg:#111418;--card:#1a1e24;--fg:#e6e9ee;--muted:#9aa3b0;--border:#2e343d;--stripe:#20252c;--accent:#56B4E9;--pass-bg:#0f3325;--pass-fg:#7ee2b2;--fail-bg:#3f1a12;--fail-fg:#ffb39c}
+svg.chart [stroke="#0072B2"]{stroke:#3d9be0}svg.chart [fill="#0072B2"]{fill:#2f8fd6}}
 *{box-sizing:border-box}
 html{-webkit-text-size-adjust:100%}
 body{margin:0;background:var(--bg);color:var(--fg);font:15px/1.55 system-ui,-apple-system,"Segoe UI",Roboto,"Helvetica Neue",Arial,"Noto Sans",sans-serif}
@@ -408,6 +409,7 @@ header{margin-bottom:8px}
 .kicker{margin:0;color:var(--muted);font-size:13px;letter-spacing:.06em;text-transform:uppercase}
 h1{margin:4px 0 16px;font-size:28px;line-height:1.2;font-weight:650}
 h2{margin:0 0 6px;font-size:20px;font-weight:650}
+h3.chart-title{margin:22px 0 0;font-size:15px}
 h3{margin:0 0 8px;font-size:16px;font-weight:600;display:flex;align-items:center;gap:8px}
 .facts{display:flex;flex-wrap:wrap;gap:8px 28px;margin:0 0 20px}
 .facts div{min-width:0}

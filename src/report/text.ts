@@ -167,13 +167,17 @@ export interface TableOptions {
   readonly headerStyle?: (s: string) => string;
 }
 
-/** Looks like a number as formatted above: "1 234", "-3.4 M", "12.3 %", "0.42 ms", "–". */
-const NUMERIC_RE = /^[-+]?(\d[\d\u2009,]*(\.\d+)?|\.\d+)(e[-+]?\d+)?( ?[%a-zA-Zµ/]+(\/s)?)?$|^[–-]$/;
+/**
+ * Looks like a number as formatted above: "1 234 567" (space, thin space or comma groups),
+ * "-3.4 M", "12.3 %", "0.42 ms", "1.4 Gbit/s", or a lone dash for "no value".
+ */
+const NUMERIC_RE = /^[-+]?(?:\d{1,3}(?:[ \u2009,]\d{3})+|\d*)(?:\.\d+)?(?:e[-+]?\d+)?(?: ?[%a-zA-Zµ/]+)?$/;
 
 /** Whether a table cell reads as a number (so it aligns right by default). */
 export function looksNumeric(cell: string): boolean {
   const s = stripAnsi(cell).trim();
-  return s !== '' && NUMERIC_RE.test(s);
+  if (s === '–' || s === '-' || s === '—') return true;
+  return /\d/.test(s) && NUMERIC_RE.test(s);
 }
 
 /**

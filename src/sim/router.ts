@@ -731,6 +731,7 @@ export class Router implements NetfilterHost {
     if (id === undefined) {
       id = this.helperIds.size + 1;
       this.helperIds.set(name, id);
+      this.ct.helperNames[id] = name;
     }
     return id;
   }
@@ -971,9 +972,14 @@ export class Router implements NetfilterHost {
     setUntracked(this.pool, slot);
   }
 
+  /**
+   * nft_ct_helper_obj_eval: attaches the object's kernel helper. The id is the helper's name id
+   * (helperId), so `ct helper "ftp"` matches it and the listing prints `helper=ftp`.
+   */
   ctHelperSet(slot: number, helperIndex: number): void {
     const h = this.pool.ct[slot]!;
-    if (h >= 0) this.ct.setHelper(h, helperIndex + 1);
+    const obj = this.rules.ctHelpers[helperIndex];
+    if (h >= 0 && obj !== undefined) this.ct.setHelper(h, this.helperId(obj.helper));
   }
 
   /** `tcp option maxseg size set rt mtu|N`: clamp the MSS option of a SYN (nft_exthdr_tcp_set_eval). */
