@@ -18,6 +18,11 @@ export const COMMANDS: Record<string, Command> = {
     usage: 'flowsim compare <scenario.yaml> [--seed N] [--duration T] [--json] [--report out.html] [--quiet]',
     run: lazy(() => import('./compare.ts')),
   },
+  trace: {
+    summary: 'show the road of one packet through the router, and why it was not offloaded',
+    usage: 'flowsim trace <scenario.yaml> --packet "<tcp|udp|icmp> <src>[:port] > <dst>[:port] [flags S|A|F|R|P] [at T] [via IFACE]" [--mode none|software|hardware] [--format text|json|nft]',
+    run: lazy(() => import('./trace.ts')),
+  },
   socs: {
     summary: 'list the SoC profiles and their flow engines',
     usage: 'flowsim socs [--json]',

@@ -342,7 +342,8 @@ export const NAT_CHANGE_DPORT = 8;
  * `out[outOff + NAT_PLAN_MASK]`; returns the mask (0: no NAT for this direction).
  */
 export function natManglePlan(ct: ConntrackTable, handle: number, dir: number, out: Uint32Array, outOff: number): number {
-  if (!ct.isValid(handle)) return 0;
+  // isHeld: a packet whose own pass deleted the connection (killHeld) is still NATed by it.
+  if (!ct.isHeld(handle)) return 0;
   const mine = ct.tupleOffset(handle, dir);
   const other = ct.tupleOffset(handle, dir ^ 1);
   tupleInvert(out, outOff, ct.tuples, other);

@@ -219,8 +219,19 @@ export class ConntrackTable {
     return (this.gen[idx]! << this.refBits) | (idx << 1);
   }
 
-  /** True while the handle's entry is alive and of the same generation. */
+  /** True while the handle's entry is alive (not deleted, see killHeld) and of the same generation. */
   isValid(handle: number): boolean {
+    if (handle < 0) return false;
+    const idx = (handle & this.refMask) >>> 1;
+    return idx < this.capacity && this.used[idx] === 1 && handle >>> this.refBits === this.gen[idx] &&
+      (this.status[idx]! & (IPS_DYING | IPS_CONFIRMED)) !== (IPS_DYING | IPS_CONFIRMED);
+  }
+
+  /**
+   * True while the packet that carries `handle` may still use the entry: it is alive, or it was
+   * deleted by killHeld during that packet's own conntrack pass (the skb keeps its reference).
+   */
+  isHeld(handle: number): boolean {
     if (handle < 0) return false;
     const idx = (handle & this.refMask) >>> 1;
     return idx < this.capacity && this.used[idx] === 1 && handle >>> this.refBits === this.gen[idx];
@@ -400,6 +411,25 @@ export class ConntrackTable {
     return true;
   }
 
+  /**
+   * nf_ct_kill_acct from the tracker while the current packet holds the connection (e.g. the RST
+   * that is the only reply, nf_conntrack_tcp_packet): nf_ct_delete takes it out of the table at
+   * once — lookups miss it, it is not listed, it counts as deleted, isValid turns false — but the
+   * packet keeps its reference, so it is still NATed by the connection's binding and forwarded
+   * (isHeld stays true). The entry's memory is reclaimed by the next gcStep that passes it.
+   */
+  killHeld(handle: number): boolean {
+    if (!this.isValid(handle)) return false;
+    const idx = this.indexOf(handle);
+    if (!(this.status[idx]! & IPS_CONFIRMED)) return this.kill(handle);
+    this.removeSlot(idx * 2);
+    this.removeSlot(idx * 2 + 1);
+    this.stats.deletes++;
+    this.status[idx] = this.status[idx]! | IPS_DYING;
+    return true;
+  }
+
+
   // --- timeouts ----------------------------------------------------------------------------------
 
   /** nf_ct_refresh: the timer restarts at `timeoutNs` from now (relative until confirmed). */
@@ -513,6 +543,11 @@ export class ConntrackTable {
       if (this.used[idx] !== 1) continue;
       const st = this.status[idx]!;
       if (!(st & IPS_CONFIRMED)) continue;
+      if (st & IPS_DYING) {
+        // Deleted while a packet held it (killHeld): already out of the hash, only the memory left.
+        this.freeEntry(idx);
+        continue;
+      }
       if (st & IPS_OFFLOAD) {
         if (this.expires[idx]! - now < NF_CT_DAY_NS / 2) this.expires[idx] = now + NF_CT_DAY_NS;
         if (max95 === 0) continue;
@@ -582,7 +617,7 @@ export class ConntrackTable {
   /** Calls `cb` with the handle of every confirmed connection, in entry order (not the packet path). */
   forEachHandle(cb: (handle: number) => void): void {
     for (let idx = 0; idx < this.capacity; idx++) {
-      if (this.used[idx] === 1 && this.status[idx]! & IPS_CONFIRMED) cb(this.handleOf(idx));
+      if (this.used[idx] === 1 && (this.status[idx]! & (IPS_CONFIRMED | IPS_DYING)) === IPS_CONFIRMED) cb(this.handleOf(idx));
     }
   }
 

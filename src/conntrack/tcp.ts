@@ -229,7 +229,7 @@ export function tcpPacket(
   if (!(st & IPS_SEEN_REPLY)) {
     // Only reply so far is a RST: not an established connection, delete it at once.
     if (flags & TCPHDR_RST) {
-      t.kill(handle);
+      t.killHeld(handle); // nf_ct_kill_acct: gone from the table, but this RST is still forwarded
       return L4_ACCEPT;
     }
     // Mid-stream pickup without a reply yet: avoid the long ESTABLISHED timeout.

@@ -15,14 +15,14 @@
  * devices and the FIB only through it. Nothing here allocates per packet on the forwarding paths;
  * router-generated packets (ICMP errors, resets) take a fresh pool slot.
  */
-import { PATH_CLASSIC, PATH_HARDWARE, PATH_SOFTWARE, PF_FRAGMENT, PF_IP_OPTIONS, PF_L4_VALID, type PacketPool } from '../buffers/pool.ts';
+import { PATH_CLASSIC, PATH_HARDWARE, PATH_SOFTWARE, PF_FRAGMENT, PF_ICMP_ERROR, PF_IP_OPTIONS, PF_L4_VALID, type PacketPool } from '../buffers/pool.ts';
 import {
   conntrackIn, setUntracked, setupMasquerade, setupNat, allocNullBinding, natManglePlan, ctStateBit,
   type ConntrackTable, type NatRange as CtNatRange,
 } from '../conntrack/index.ts';
 import {
   IPS_ASSURED, IPS_CONFIRMED, IPS_DST_NAT_DONE, IPS_OFFLOAD, IPS_SRC_NAT_DONE, TCP_CONNTRACK_ESTABLISHED,
-  IP_CT_DIR_ORIGINAL, IPS_HW_OFFLOAD, IPS_SEEN_REPLY,
+  IP_CT_DIR_ORIGINAL, IPS_HW_OFFLOAD, IPS_SEEN_REPLY, IP_CT_RELATED, IP_CT_RELATED_REPLY, ctinfoDir,
 } from '../conntrack/constants.ts';
 import { NAT_CHANGE_DADDR, NAT_CHANGE_DPORT, NAT_CHANGE_SADDR, NAT_CHANGE_SPORT, NAT_PLAN_WORDS, NAT_PLAN_MASK } from '../conntrack/nat.ts';
 import { Flowtables, ADD_OK } from '../flowtable/flowtable.ts';
@@ -43,10 +43,13 @@ import { NF_ACCEPT, NF_DROP } from '../netfilter/verdict.ts';
 import type { CompiledRuleset } from '../netfilter/compile.ts';
 import type { BuiltinHook } from '../netfilter/hooks.ts';
 import type { HardwareBackend } from '../offload/types.ts';
-import { buildIcmpError, buildTcpReset } from '../wire/builder.ts';
-import { DropReason, DROP_REASON_COUNT } from '../wire/drop-reasons.ts';
+import { buildIcmpEchoReply, buildIcmpError, buildTcpReset } from '../wire/builder.ts';
+import { buildIpv4Fragment, ipv4FragmentStep } from '../wire/fragment.ts';
+import { DropReason, DROP_REASON_COUNT, dropReasonDescription, dropReasonName } from '../wire/drop-reasons.ts';
+import { FAST_PATH_MISS, ADD_REFUSAL } from '../flowtable/flowtable.ts';
+import { cpuReasonName } from '../offload/types.ts';
 import { ETH_P_IP, ETH_P_IPV6, ETH_P_PPP_SES } from '../wire/ethernet.ts';
-import { ipv4DecTtl, ipv6DecHopLimit, natIcmpSetEchoId, natIpv4SetDst, natIpv4SetSrc, natIpv6SetDst, natIpv6SetSrc, natSetDport, natSetSport } from '../wire/nat.ts';
+import { ipv4DecTtl, ipv6DecHopLimit, natIcmpInnerV4, natIcmpInnerV6, natIcmpSetEchoId, natIpv4SetDst, natIpv4SetSrc, natIpv6SetDst, natIpv6SetSrc, natSetDport, natSetSport } from '../wire/nat.ts';
 import { parseFrame } from '../wire/parse.ts';
 import { IPPROTO_ICMP, IPPROTO_ICMPV6, IPPROTO_TCP, IPPROTO_UDP, TUPLE_WORDS, T_DST, T_PORTS, T_PROTO, T_SRC } from '../wire/tuple.ts';
 
@@ -85,6 +88,8 @@ export interface RouterParts {
   readonly flowtableHw: readonly boolean[];
 }
 
+const HOOK_TRACE_NAMES = ['prerouting', 'input', 'forward', 'output', 'postrouting', 'ingress', 'egress'];
+
 const ICMP_TIME_EXCEEDED = 11;
 const ICMP_DEST_UNREACH = 3;
 const ICMP_FRAG_NEEDED = 4;
@@ -112,6 +117,41 @@ export class Router implements NetfilterHost {
   floodCopiesFreed = 0;
   /** Classic-path packets per hook traversal (cost model). */
   classicRuleEvals = 0;
+
+  // --- trace of one packet (flowsim trace): only this slot allocates, and only while traced ---
+  /** Slot being traced, or -1. */
+  traceSlot = -1;
+  /** The road of the traced packet, one line per step (nft trace lines included). */
+  readonly traceLog: string[] = [];
+  /** Path and final fate of the traced packet. */
+  traceFate = '';
+  private traceNftSeen = 0;
+
+  /** Appends a step to the trace (call only when `slot === traceSlot`). */
+  private note(text: string): void {
+    this.traceLog.push(text);
+  }
+
+  /** Appends the nft trace lines recorded since the last call (the hooks' chains and rules). */
+  private noteNft(): void {
+    const ev = this.rules.trace.events;
+    if (ev.length > this.traceNftSeen) {
+      for (const line of this.rules.traceLines(ev.slice(this.traceNftSeen))) this.traceLog.push(`    ${line}`);
+      this.traceNftSeen = ev.length;
+    }
+  }
+
+  /** Runs a netfilter hook, noting the chains and verdict when the packet is traced. */
+  private hook(hook: number, fam: number, slot: number, now: number): number {
+    const traced = slot === this.traceSlot;
+    if (traced) this.note(`  netfilter ${HOOK_TRACE_NAMES[hook]} (${fam === NFPROTO_IPV6 ? 'ip6' : 'ip'}):`);
+    const v = this.rules.runHook(hook, fam, slot, now);
+    if (traced) {
+      this.noteNft();
+      this.note(`    → ${v === NF_ACCEPT ? 'accept' : 'drop'}`);
+    }
+    return v;
+  }
 
   private readonly parts: RouterParts;
   private readonly rx = new RxScratch();
@@ -170,6 +210,9 @@ export class Router implements NetfilterHost {
     const confirm = (slot: number, now: number): number => {
       const h = this.pool.ct[slot]!;
       if (h < 0 || this.ct.statusOf(h) & IPS_CONFIRMED) return NF_ACCEPT;
+      // __nf_conntrack_confirm: a packet in the reply direction (a reset or ICMP error the router
+      // sent about an unconfirmed connection, nf_ct_attach) does not confirm it.
+      if (this.pool.ctDir[slot] !== IP_CT_DIR_ORIGINAL) return NF_ACCEPT;
       const r = this.ct.confirm(h, now);
       if (r !== 0) {
         this.pool.drop[slot] = r;
@@ -216,12 +259,13 @@ export class Router implements NetfilterHost {
     if (be !== null && reason === 0 && (l3 === ETH_P_IP || l3 === ETH_P_IPV6) && this.parts.enginePort[port]! >= 0) {
       // The packet engine sees the frame before the CPU (mtk_ppe: FOE lookup on receive).
       const e = be.rxLookup(pool, slot, this.parts.enginePort[port]!, now);
+      if (slot === this.traceSlot) this.note(e >= 0 ? `  hardware engine ${be.name}: hit, flow ${e >> 1} ${e & 1 ? 'reply' : 'original'} direction — forwarded by the engine, no CPU` : `  hardware engine ${be.name}: to the CPU (${cpuReasonName(be.lastCpuReason)})`);
       if (e >= 0) {
         this.topo.countRx(port, pool.len[slot]!);
         this.fastXmit(slot, e, PATH_HARDWARE, now);
         return true;
       }
-    }
+    } else if (slot === this.traceSlot) this.note(be === null ? '  hardware engine: none in this mode' : `  hardware engine: ${this.topo.name(port)} is not an engine port`);
     return false;
   }
 
@@ -240,8 +284,10 @@ export class Router implements NetfilterHost {
 
     // Flowtable hook on the arrival port: sees the frame with all its tags (nf_flow_skb_encap_protocol).
     const ft = this.ft;
+    if (slot === this.traceSlot) this.note(ft.isHooked(port) ? `  flowtable hook on ${this.topo.name(port)}:` : `  flowtable: no hook on ${this.topo.name(port)} (not in any flowtable's devices)`);
     if (isIp && ft.isHooked(port)) {
       const e = ft.hook(pool, slot, port, this.encapAt(slot, 0, true), this.encapAt(slot, 1, true), now);
+      if (slot === this.traceSlot) this.note(`    ${e >= 0 ? `hit, flow ${e >> 1}` : `miss: ${FAST_PATH_MISS[ft.lastMiss]}`}`);
       if (e >= 0) {
         this.topo.countRx(port, pool.len[slot]!);
         this.fastXmit(slot, e, PATH_SOFTWARE, now);
@@ -262,6 +308,11 @@ export class Router implements NetfilterHost {
     }
     f.pppoeSid = flags & 4 /* PF_PPPOE */ ? pool.pppoeSid[slot]! : -1;
     const l3Dev = rxDemux(this.net, port, f, now);
+    if (slot === this.traceSlot) {
+      const chain: string[] = [];
+      for (let i = 0; i < f.chainLen; i++) chain.push(this.topo.name(f.chainDev[i]!));
+      this.note(`  receive: ${chain.join(' → ')}${f.verdict === RX_LOCAL ? ` (L3 device ${this.topo.name(l3Dev)})` : f.verdict === RX_FORWARD ? ` (bridged to ${this.topo.name(f.outPort)})` : f.verdict === RX_FLOOD ? ' (flooded)' : ''}`);
+    }
     if (f.verdict === RX_DROP) {
       this.drop(slot, f.drop);
       return;
@@ -299,6 +350,7 @@ export class Router implements NetfilterHost {
       if (vl >= 2) e1 = encapWord(f.vlanProto[nv - 1]!, f.vlanId[nv - 1]!);
       if (pp) { if (vl === 0) e0 = encapWord(ETH_P_PPP_SES, pool.pppoeSid[slot]!); else if (vl === 1) e1 = encapWord(ETH_P_PPP_SES, pool.pppoeSid[slot]!); }
       const e = ft.hook(pool, slot, dev, e0, e1, now);
+      if (slot === this.traceSlot) this.note(`  flowtable hook on ${this.topo.name(dev)}: ${e >= 0 ? `hit, flow ${e >> 1}` : `miss: ${FAST_PATH_MISS[ft.lastMiss]}`}`);
       if (e >= 0) {
         this.fastXmit(slot, e, PATH_SOFTWARE, now);
         return;
@@ -364,6 +416,7 @@ export class Router implements NetfilterHost {
     const ft = this.ft;
     const t = ft.table;
     ft.rewrite(pool, slot, e);
+    if (slot === this.traceSlot) this.note(`  ${path === PATH_HARDWARE ? 'engine' : 'fast path'}: NAT and TTL from flow ${e >> 1}, ${t.xmit[e] === FLOW_OFFLOAD_XMIT_DIRECT ? `cached L2 header, out ${this.topo.name(t.outPort[e]!)} (DIRECT)` : `neighbour output via ${this.topo.name(t.outIf[e]!)} (NEIGH)`}`);
     pool.path[slot] = path;
     this.pathPackets[path]!++;
     if (!stripToL3(pool, slot)) {
@@ -377,6 +430,7 @@ export class Router implements NetfilterHost {
         this.drop(slot, DropReason.POOL_EXHAUSTED);
         return;
       }
+      if (slot === this.traceSlot) this.traceFate = `transmitted on ${this.topo.name(t.outPort[e]!)}`;
       this.sink.transmit(slot, t.outPort[e]!, 0, path === PATH_HARDWARE, now);
       return;
     }
@@ -394,13 +448,14 @@ export class Router implements NetfilterHost {
     this.pathPackets[PATH_CLASSIC]!++;
     const v6 = pool.l3proto[slot] === ETH_P_IPV6;
     const fam = v6 ? NFPROTO_IPV6 : NFPROTO_IPV4;
-    if (this.rules.runHook(HOOK_PREROUTING, fam, slot, now) !== NF_ACCEPT) {
+    if (this.hook(HOOK_PREROUTING, fam, slot, now) !== NF_ACCEPT) {
       this.drop(slot, pool.drop[slot] || DropReason.NETFILTER_DROP);
       return;
     }
     // ip_route_input on the (possibly DNATed) destination.
     const r = this.routeDst(slot);
     const fib = this.net.fib;
+    if (slot === this.traceSlot) this.note(`  route: ${r === NO_ROUTE ? 'no route' : `${['', 'unicast', 'local', 'broadcast', '', '', 'blackhole', 'unreachable', 'prohibit'][fib.type(r)] ?? 'type ' + fib.type(r)} via ${this.topo.name(fib.outDev(r))}`}`);
     if (r === NO_ROUTE) {
       this.icmpUnreachable(slot, v6 ? 0 : 0, now); // net unreachable / no route
       this.drop(slot, DropReason.IP_NOROUTE);
@@ -450,15 +505,12 @@ export class Router implements NetfilterHost {
     }
     const mtu = fib.mtu(r) || this.topo.mtu[outDev]!;
     const ipLen = v6 ? 40 + ((b[ip + 4]! << 8) | b[ip + 5]!) : (b[ip + 2]! << 8) | b[ip + 3]!;
-    if (ipLen > mtu) {
-      // ip_exceeds_mtu → ICMP fragmentation needed (DF), ip6_pkt_too_big → ICMPv6 packet too big.
-      if (v6) {
-        this.sendIcmpError(slot, ICMPV6_PKT_TOOBIG, 0, mtu, now);
-        this.drop(slot, DropReason.PKT_TOO_BIG);
-      } else if (b[ip + 6]! & 0x40) {
-        this.sendIcmpError(slot, ICMP_DEST_UNREACH, ICMP_FRAG_NEEDED, mtu, now);
-        this.drop(slot, DropReason.PKT_TOO_BIG);
-      } else this.drop(slot, DropReason.FRAG_NEEDED_NO_DF);
+    // ip_exceeds_mtu → ICMP fragmentation needed (DF), ip6_pkt_too_big → ICMPv6 packet too big.
+    // IPv4 without DF goes on and is fragmented after POSTROUTING (ip_finish_output → ip_fragment).
+    if (ipLen > mtu && (v6 || b[ip + 6]! & 0x40)) {
+      if (v6) this.sendIcmpError(slot, ICMPV6_PKT_TOOBIG, 0, mtu, now);
+      else this.sendIcmpError(slot, ICMP_DEST_UNREACH, ICMP_FRAG_NEEDED, mtu, now);
+      this.drop(slot, DropReason.PKT_TOO_BIG);
       return;
     }
     if (v6) ipv6DecHopLimit(b, ip);
@@ -471,15 +523,56 @@ export class Router implements NetfilterHost {
     }
     this.curRoute = r;
     const fam = v6 ? NFPROTO_IPV6 : NFPROTO_IPV4;
-    if (this.rules.runHook(HOOK_FORWARD, fam, slot, now) !== NF_ACCEPT) {
+    if (this.hook(HOOK_FORWARD, fam, slot, now) !== NF_ACCEPT) {
       this.drop(slot, pool.drop[slot] || DropReason.NETFILTER_DROP);
       return;
     }
-    if (this.rules.runHook(HOOK_POSTROUTING, fam, slot, now) !== NF_ACCEPT) {
+    if (this.hook(HOOK_POSTROUTING, fam, slot, now) !== NF_ACCEPT) {
       this.drop(slot, pool.drop[slot] || DropReason.NETFILTER_DROP);
+      return;
+    }
+    if (ipLen > mtu) {
+      this.fragmentV4(slot, mtu, outDev, now);
       return;
     }
     this.neighOutput(slot, outDev, this.curNhHi, this.curNhLo, false, now);
+  }
+
+  /**
+   * ip_fragment → ip_do_fragment (slow path) for a forwarded IPv4 packet without DF that is bigger
+   * than the route MTU: after POSTROUTING (NAT and checksums done on the whole datagram), each
+   * fragment goes to the neighbour output on its own; the original is consumed.
+   */
+  private fragmentV4(slot: number, mtu: number, dev: number, now: number): void {
+    const pool = this.pool;
+    const b = pool.bytes;
+    const ip = pool.frameStart(slot) + pool.l3off[slot]!;
+    const hlen = (b[ip]! & 0x0f) << 2;
+    const payload = ((b[ip + 2]! << 8) | b[ip + 3]!) - hlen;
+    const step = ipv4FragmentStep(mtu, hlen);
+    if (step < 8) { this.drop(slot, DropReason.PKT_TOO_BIG); return; }
+    const nhHi = this.curNhHi, nhLo = this.curNhLo;
+    for (let off = 0; off < payload; off += step) {
+      const n = payload - off < step ? payload - off : step;
+      const out = pool.alloc();
+      if (out < 0) { this.drop(slot, DropReason.POOL_EXHAUSTED); return; }
+      if (buildIpv4Fragment(pool, slot, out, off, n, off + n >= payload) === 0) {
+        pool.free(out);
+        this.drop(slot, DropReason.PKT_TOO_BIG);
+        return;
+      }
+      pool.iif[out] = pool.iif[slot]!;
+      pool.oif[out] = dev;
+      pool.mark[out] = pool.mark[slot]!;
+      pool.flow[out] = pool.flow[slot]!;
+      pool.path[out] = pool.path[slot]!;
+      pool.ts[out] = pool.ts[slot]!;
+      this.generated++;
+      this.neighOutput(out, dev, nhHi, nhLo, false, now);
+    }
+    // The original datagram is consumed by its fragments (accounted like a flooded original).
+    this.floodCopiesFreed++;
+    this.sink.dropped(slot);
   }
 
   /** Finds the next hop's MAC on `outDev` (static neighbours); devices without ARP need none. */
@@ -545,6 +638,10 @@ export class Router implements NetfilterHost {
       this.drop(slot, DropReason.POOL_EXHAUSTED);
       return;
     }
+    if (slot === this.traceSlot) {
+      this.note(`  output: ${this.topo.name(dev)} → port ${this.topo.name(fp.indev)}${n > 0 ? ` with ${n} encapsulation(s)` : ''}`);
+      this.traceFate = `transmitted on ${this.topo.name(fp.indev)}`;
+    }
     this.sink.transmit(slot, fp.indev, dev, hardware, now);
   }
 
@@ -580,7 +677,7 @@ export class Router implements NetfilterHost {
   private localIn(slot: number, now: number): void {
     const pool = this.pool;
     const v6 = pool.l3proto[slot] === ETH_P_IPV6;
-    if (this.rules.runHook(HOOK_INPUT, v6 ? NFPROTO_IPV6 : NFPROTO_IPV4, slot, now) !== NF_ACCEPT) {
+    if (this.hook(HOOK_INPUT, v6 ? NFPROTO_IPV6 : NFPROTO_IPV4, slot, now) !== NF_ACCEPT) {
       this.drop(slot, pool.drop[slot] || DropReason.NETFILTER_DROP);
       return;
     }
@@ -588,8 +685,28 @@ export class Router implements NetfilterHost {
   }
 
   private local(slot: number, now: number): void {
+    if (slot === this.traceSlot) { this.note('  delivered to the router itself'); this.traceFate = 'delivered locally'; }
     this.deliveredLocal++;
+    this.echoReply(slot, now);
     this.sink.deliverLocal(slot, now);
+  }
+
+  /**
+   * icmp_echo → icmp_reply (icmpv6_echo_reply): the router's stack answers an echo request to one of
+   * its unicast addresses (broadcast echo is ignored: icmp_echo_ignore_broadcasts = 1).
+   */
+  private echoReply(slot: number, now: number): void {
+    const pool = this.pool;
+    if ((pool.pflags[slot]! & (PF_L4_VALID | PF_ICMP_ERROR)) !== PF_L4_VALID) return;
+    const l4 = pool.tuple[slot * TUPLE_WORDS + T_PROTO]! & 0xff;
+    if (l4 !== IPPROTO_ICMP && l4 !== IPPROTO_ICMPV6) return;
+    const r = this.routeDst(slot);
+    if (r === NO_ROUTE || this.net.fib.type(r) !== RTN_LOCAL) return;
+    const out = pool.alloc();
+    if (out < 0) return;
+    if (buildIcmpEchoReply(pool, slot, out, 0, this.parts.ttl) === 0) { pool.free(out); return; }
+    pool.flow[out] = pool.flow[slot]!;
+    this.localOut(out, now);
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -615,7 +732,7 @@ export class Router implements NetfilterHost {
     }
     const outDev = this.net.fib.outDev(r);
     pool.oif[slot] = outDev;
-    if (this.rules.runHook(HOOK_OUTPUT, fam, slot, now) !== NF_ACCEPT) {
+    if (this.hook(HOOK_OUTPUT, fam, slot, now) !== NF_ACCEPT) {
       this.drop(slot, pool.drop[slot] || DropReason.NETFILTER_DROP);
       return;
     }
@@ -623,7 +740,7 @@ export class Router implements NetfilterHost {
       this.drop(slot, DropReason.NEIGH_FAILED);
       return;
     }
-    if (this.rules.runHook(HOOK_POSTROUTING, fam, slot, now) !== NF_ACCEPT) {
+    if (this.hook(HOOK_POSTROUTING, fam, slot, now) !== NF_ACCEPT) {
       this.drop(slot, pool.drop[slot] || DropReason.NETFILTER_DROP);
       return;
     }
@@ -640,7 +757,24 @@ export class Router implements NetfilterHost {
     const n = buildIcmpError(pool, orig, out, type, code, info, src, 0, 0);
     if (n === 0) { pool.free(out); return; }
     pool.flow[out] = pool.flow[orig]!;
+    this.ctAttach(out, orig); // icmp_glue_bits / icmpv6_getfrag: nf_ct_attach for errors
     this.localOut(out, now);
+  }
+
+  /**
+   * nf_ct_attach → nf_conntrack_attach: a reset or ICMP error the router sends about `orig` carries
+   * orig's connection (even an unconfirmed one), RELATED in the other direction. So conntrack at
+   * OUTPUT leaves it alone, `ct state related` matches it, NAT translates it
+   * (nf_nat_icmp_reply_translation) and it never confirms the connection.
+   */
+  private ctAttach(out: number, orig: number): void {
+    const pool = this.pool;
+    const h = pool.ct[orig]!;
+    if (h < 0 || !this.ct.isValid(h)) return;
+    const reply = ctinfoDir(pool.ctInfo[orig]!) === IP_CT_DIR_ORIGINAL;
+    pool.ct[out] = h;
+    pool.ctDir[out] = reply ? 1 : 0;
+    pool.ctInfo[out] = reply ? IP_CT_RELATED_REPLY : IP_CT_RELATED;
   }
 
   private icmpUnreachable(orig: number, code: number, now: number): void {
@@ -682,11 +816,18 @@ export class Router implements NetfilterHost {
   /** Counts a drop with its reason, discards an unconfirmed conntrack entry, and frees the slot. */
   drop(slot: number, reason: number): void {
     const pool = this.pool;
+    if (slot === this.traceSlot) {
+      this.note(`  dropped: ${dropReasonName(reason)} (${dropReasonDescription(reason)})`);
+      this.traceFate = `dropped (${dropReasonName(reason)})`;
+      this.traceSlot = -1;
+    }
     pool.drop[slot] = reason;
     this.drops[reason] = this.drops[reason]! + 1;
     this.dropped++;
     const h = pool.ct[slot]!;
-    if (h >= 0 && !(this.ct.statusOf(h) & IPS_CONFIRMED)) this.ct.discardUnconfirmed(h);
+    // Only the packet that created an unconfirmed connection frees it; a reset/ICMP error attached
+    // to it (reply direction, nf_ct_attach) only holds a reference in the kernel.
+    if (h >= 0 && pool.ctDir[slot] === IP_CT_DIR_ORIGINAL && !(this.ct.statusOf(h) & IPS_CONFIRMED)) this.ct.discardUnconfirmed(h);
     this.sink.dropped(slot);
   }
 
@@ -812,6 +953,7 @@ export class Router implements NetfilterHost {
     const plan = this.plan;
     const mask = natManglePlan(this.ct, h, dir, plan, 0);
     if (mask === 0) return 0;
+    if (pool.pflags[slot]! & PF_ICMP_ERROR) return this.natIcmpError(slot, maniptype, mask);
     const b = pool.bytes;
     const fs = pool.frameStart(slot);
     const ip = fs + pool.l3off[slot]!;
@@ -847,6 +989,51 @@ export class Router implements NetfilterHost {
     return 0;
   }
 
+  /**
+   * nf_nat_icmp_reply_translation / nf_nat_icmpv6_reply_translation for an ICMP error RELATED to a
+   * NATed connection, with `this.plan` = the inverted other-direction tuple (natManglePlan): the
+   * quoted packet travelled the other way, so it gets the opposite manip from the other direction's
+   * tuple (SNAT here → its destination and destination port; DNAT → its source and source port),
+   * the ICMP checksum is recomputed, then the outer address is rewritten as for any packet.
+   */
+  private natIcmpError(slot: number, maniptype: number, mask: number): number {
+    const pool = this.pool;
+    const plan = this.plan;
+    const src = maniptype === NAT_MANIP_SRC;
+    // statusbit check: nothing to do when this manip type is not NATed in this direction.
+    if ((mask & (src ? NAT_CHANGE_SADDR | NAT_CHANGE_SPORT : NAT_CHANGE_DADDR | NAT_CHANGE_DPORT)) === 0) return 0;
+    const b = pool.bytes;
+    const fs = pool.frameStart(slot);
+    const ip = fs + pool.l3off[slot]!;
+    const icmp = fs + pool.l4off[slot]!;
+    const v6 = pool.l3proto[slot] === ETH_P_IPV6;
+    const ipLen = v6 ? 40 + ((b[ip + 4]! << 8) | b[ip + 5]!) : (b[ip + 2]! << 8) | b[ip + 3]!;
+    const end = Math.min(ip + ipLen, fs + pool.len[slot]!);
+    if (icmp + 8 > end) return 0;
+    if (!v6 && b[icmp] === 5) return 0; // ICMP_REDIRECT about a NATed connection: left alone
+    const innerProto = plan[T_PROTO]! & 0xff;
+    const isIcmp = innerProto === IPPROTO_ICMP || innerProto === IPPROTO_ICMPV6;
+    // The inner packet's manip is the opposite one: SNAT → inner destination, DNAT → inner source.
+    const port = isIcmp ? plan[T_PORTS]! >>> 16 : src ? plan[T_PORTS]! >>> 16 : plan[T_PORTS]! & 0xffff;
+    const ok = v6
+      ? natIcmpInnerV6(b, ip, icmp, end, !src, plan, src ? T_SRC : T_DST, port)
+      : natIcmpInnerV4(b, icmp, end, !src, plan[src ? T_SRC : T_DST]!, port);
+    if (!ok) return 0;
+    if (src) {
+      if (mask & NAT_CHANGE_SADDR) {
+        if (v6) natIpv6SetSrc(b, ip, icmp, IPPROTO_ICMPV6, plan, T_SRC);
+        else natIpv4SetSrc(b, ip, -1, plan[T_SRC]!);
+      }
+    } else if (mask & NAT_CHANGE_DADDR) {
+      if (v6) natIpv6SetDst(b, ip, icmp, IPPROTO_ICMPV6, plan, T_DST);
+      else natIpv4SetDst(b, ip, -1, plan[T_DST]!);
+    }
+    const t = slot * TUPLE_WORDS;
+    if (src) for (let i = 0; i < 4; i++) pool.tuple[t + T_SRC + i] = plan[T_SRC + i]!;
+    else for (let i = 0; i < 4; i++) pool.tuple[t + T_DST + i] = plan[T_DST + i]!;
+    return 0;
+  }
+
   reject(slot: number, kind: number, code: number): void {
     const pool = this.pool;
     const v6 = pool.l3proto[slot] === ETH_P_IPV6;
@@ -856,6 +1043,7 @@ export class Router implements NetfilterHost {
       if (out < 0) return;
       if (buildTcpReset(pool, slot, out, this.parts.ttl) === 0) { pool.free(out); return; }
       pool.flow[out] = pool.flow[slot]!;
+      this.ctAttach(out, slot); // nf_send_reset / nf_send_reset6: nf_ct_attach(nskb, oldskb)
       this.localOut(out, pool.ts[slot]!);
       return;
     }
@@ -897,6 +1085,7 @@ export class Router implements NetfilterHost {
     const code = ft.eligible(h, l4proto, tcpFlags, ipOpts, status, established, ct.getHelper(h) !== 0, (status & IPS_CONFIRMED) !== 0, (status & IPS_OFFLOAD) !== 0);
     if (code !== ADD_OK) {
       ft.stats.addRefused[code]!++;
+      if (slot === this.traceSlot) { this.noteNft(); this.note(`    flow add @${ft.defs[ftIndex]!.name}: not added — ${ADD_REFUSAL[code]}`); }
       return false;
     }
     if (this.curRoute < 0) return false;
@@ -934,6 +1123,13 @@ export class Router implements NetfilterHost {
     this.fillRoute(this.routes[dir]!, this.fp, this.fp2, this.curNhHi, this.curNhLo);
     this.fillRoute(this.routes[dir ^ 1]!, this.fp2, this.fp, hi1, lo1);
     const flow = ft.add(h, ftIndex, this.routes, now);
+    if (slot === this.traceSlot) {
+      const r0 = this.routes[0], r1 = this.routes[1];
+      this.noteNft();
+      this.note(flow >= 0
+        ? `    flow add @${ft.defs[ftIndex]!.name}: added flow ${flow} (original in ${this.topo.name(r0.inIf)}, reply in ${this.topo.name(r1.inIf)}; ${r0.xmit === FLOW_OFFLOAD_XMIT_DIRECT ? 'DIRECT' : 'NEIGH'}/${r1.xmit === FLOW_OFFLOAD_XMIT_DIRECT ? 'DIRECT' : 'NEIGH'})`
+        : `    flow add @${ft.defs[ftIndex]!.name}: not added — ${ADD_REFUSAL[9]}`);
+    }
     return flow >= 0;
   }
 

@@ -106,6 +106,8 @@ export class Simulator implements RouterSink, TrafficIo {
   private readonly viewAddr: Uint32Array;
   private readonly viewPort: Uint16Array;
   private readonly viewKnown: Uint8Array;
+  /** The port the server's socket is bound to: where the client's packets arrive after DNAT. */
+  private readonly srvOwnPort: Uint16Array;
 
   private readonly spec = new FrameSpec();
   /** Capture replay, when the scenario's traffic is a pcap. */
@@ -165,6 +167,7 @@ export class Simulator implements RouterSink, TrafficIo {
     this.viewAddr = new Uint32Array(F * 4);
     this.viewPort = new Uint16Array(F);
     this.viewKnown = new Uint8Array(F);
+    this.srvOwnPort = new Uint16Array(F);
     const arng = rng.fork(2);
     for (const g of this.traffic.groups) this.placeGroup(g.spec, g.first, g.count, arng);
     const pt = built.scenario.pcapTraffic;
@@ -248,15 +251,24 @@ export class Simulator implements RouterSink, TrafficIo {
   // The loop
   // ---------------------------------------------------------------------------------------------
 
-  run(): void {
-    this.traffic.start(this);
-    this.eq.push(0, EV_TIMER, 0);
-    if (this.pcap) {
-      const t = this.pcap.next();
-      if (t >= 0) this.eq.push(t, EV_PCAP, 0);
+  private started = false;
+
+  /**
+   * Runs the simulation up to `stopAt` (default: the end of the run). Can be called again with a
+   * later time to continue; the final call (reaching the run's duration) plays out the queues.
+   */
+  run(stopAt = this.durationNs): void {
+    if (!this.started) {
+      this.started = true;
+      this.traffic.start(this);
+      this.eq.push(0, EV_TIMER, 0);
+      if (this.pcap) {
+        const t = this.pcap.next();
+        if (t >= 0) this.eq.push(t, EV_PCAP, 0);
+      }
     }
     const eq = this.eq;
-    const end = this.durationNs;
+    const end = Math.min(stopAt, this.durationNs);
     let progressAt = 0;
     while (eq.size > 0) {
       const t = eq.peekTime();
@@ -280,9 +292,22 @@ export class Simulator implements RouterSink, TrafficIo {
       }
     }
     this.now = end;
+    if (end < this.durationNs) return;
     // Play out the queues up to the end of the run (frames whose last bit left by then count).
     for (let p = 0; p < this.links.length; p++) if (this.links[p]) this.runLink(p, end);
     while (this.nextSample <= end + 1) this.sample(this.nextSample);
+  }
+
+  /** Puts a frame (already in `slot`) on port `port` now, as if a host had sent it (flowsim trace). */
+  inject(slot: number, port: number): void {
+    this.offered++;
+    this.hostOfSlot[slot] = port;
+    this.arrive(slot, this.now);
+  }
+
+  /** Virtual time reached. */
+  get time(): number {
+    return this.now;
   }
 
   /** Periodic kernel work: conntrack GC, flowtable GC and offload work, engine aging, samples. */
@@ -352,7 +377,7 @@ export class Simulator implements RouterSink, TrafficIo {
       const va = this.viewKnown[f] ? this.viewAddr : this.cliAddr;
       if (v6) { for (let w = 0; w < 4; w++) { s.src6[w] = this.srvAddr[o + w]!; s.dst6[w] = va[o + w]!; } }
       else { s.src4 = this.srvAddr[o]!; s.dst4 = va[o]!; }
-      s.sport = this.srvPort[f]!;
+      s.sport = this.viewKnown[f] ? this.srvOwnPort[f]! : this.srvPort[f]!;
       s.dport = this.viewKnown[f] ? this.viewPort[f]! : this.cliPort[f]!;
     }
     const proto = this.traffic.proto[f]!;
@@ -630,6 +655,8 @@ export class Simulator implements RouterSink, TrafficIo {
       // The server learns where the client appears to be (after SNAT/masquerade).
       for (let w = 0; w < 4; w++) this.viewAddr[f * 4 + w] = v6 ? ((b[ip + 8 + w * 4]! << 24) | (b[ip + 9 + w * 4]! << 16) | (b[ip + 10 + w * 4]! << 8) | b[ip + 11 + w * 4]!) >>> 0 : w === 0 ? ((b[ip + 12]! << 24) | (b[ip + 13]! << 16) | (b[ip + 14]! << 8) | b[ip + 15]!) >>> 0 : 0;
       this.viewPort[f] = pool.tuple[slot * TUPLE_WORDS + T_PORTS]! >>> 16;
+      // A server answers from its own socket's port, which a DNAT may have rewritten to.
+      this.srvOwnPort[f] = pool.tuple[slot * TUPLE_WORDS + T_PORTS]! & 0xffff;
       this.viewKnown[f] = 1;
     }
     const ipEnd = v6 ? ip + 40 + ((b[ip + 4]! << 8) | b[ip + 5]!) : ip + ((b[ip + 2]! << 8) | b[ip + 3]!);

@@ -10,7 +10,7 @@ import { PF_ICMP_ERROR, PF_L4_VALID } from '../buffers/pool.ts';
 import { rd16, rd32, wr16, wr32 } from './bytes.ts';
 import { CSUM_MANGLED_0, csumFinish, csumFold, csumPartial, pseudoSumV4, pseudoSumV6 } from './checksum.ts';
 import { ETH_HLEN, ETH_P_8021Q, ETH_P_IP, ETH_P_IPV6, ETH_P_PPP_SES, ETH_ZLEN, writeMac } from './ethernet.ts';
-import { ICMP_ECHO, ICMP_HLEN, icmpIsError, NR_ICMP_TYPES } from './icmp.ts';
+import { ICMP_ECHO, ICMP_HLEN, ICMPV6_ECHO_REPLY, ICMPV6_ECHO_REQUEST, icmpIsError, NR_ICMP_TYPES } from './icmp.ts';
 import { IP_DF, IP_MF, IPOPT_NOOP, IPTOS_PREC_INTERNETCONTROL, IPTOS_TOS_MASK, IPV4_HLEN } from './ipv4.ts';
 import { IPV6_HLEN, IPV6_MIN_MTU, NEXTHDR_DEST, NEXTHDR_FRAGMENT, NEXTHDR_HOP } from './ipv6.ts';
 import { PPP_IP, PPP_IPV6, PPPOE_SES_HLEN, writePppoeSession } from './pppoe.ts';
@@ -476,6 +476,65 @@ export function buildTcpReset(pool: PacketPool, origSlot: number, outSlot: numbe
   wr16(b, th + 18, 0);
   const pseudoOut = v6 ? pseudoSumV6(b, ip + 8, ip + 24, IPPROTO_TCP, TCP_HLEN) : pseudoSumV4(rd32(b, ip + 12), rd32(b, ip + 16), IPPROTO_TCP, TCP_HLEN);
   wr16(b, th + 16, csumFinish(csumPartial(b, th, TCP_HLEN, pseudoOut)));
+  pool.len[outSlot] = total;
+  return total;
+}
+
+/**
+ * Builds the echo reply the router's own stack sends for the ICMP echo request (ICMPv6 echo
+ * request) in `origSlot` (parsed by parseFrame, addressed to the router) into `outSlot`:
+ * icmp_echo → icmp_reply for IPv4, icmpv6_echo_reply for IPv6. The reply carries the request's
+ * identifier, sequence and data with type 0 (129), goes from the request's destination to its
+ * source; IPv4: TOS copied (icmp_reply sets inet->tos from the request), id `ipId` (the kernel's
+ * ip_select_ident), DF clear (the ICMP socket uses IP_PMTUDISC_DONT), TTL `ttl`, no options;
+ * IPv6: traffic class copied, flow label 0 (the kernel's ip6_make_flowlabel), hop limit `ttl`.
+ * Returns the frame length, or 0 when the request is not an echo request or does not fit.
+ */
+export function buildIcmpEchoReply(pool: PacketPool, origSlot: number, outSlot: number, ipId = 0, ttl = DEFAULT_TTL): number {
+  const b = pool.bytes;
+  const l3type = pool.l3proto[origSlot]!;
+  const v6 = l3type === ETH_P_IPV6;
+  if ((!v6 && l3type !== ETH_P_IP) || origSlot === outSlot) return 0;
+  if ((pool.pflags[origSlot]! & PF_L4_VALID) === 0) return 0;
+  const fs = pool.frameStart(origSlot);
+  const oip = fs + pool.l3off[origSlot]!;
+  const oicmp = fs + pool.l4off[origSlot]!;
+  if (!v6 && (rd16(b, oip + 6) & 0x1fff) !== 0) return 0;
+  const ipEnd = Math.min(oip + ipPacketLength(b, oip, v6), fs + pool.len[origSlot]!);
+  const msgLen = ipEnd - oicmp;
+  if (msgLen < ICMP_HLEN) return 0;
+  if (b[oicmp] !== (v6 ? ICMPV6_ECHO_REQUEST : ICMP_ECHO)) return 0;
+  const ipHdr = v6 ? IPV6_HLEN : IPV4_HLEN;
+  const total = ETH_HLEN + ipHdr + msgLen;
+  if (total > pool.slotSize - pool.headroom) return 0;
+  const ip = startReply(pool, outSlot, v6 ? ETH_P_IPV6 : ETH_P_IP);
+  const icmp = ip + ipHdr;
+  b.copyWithin(icmp, oicmp, ipEnd);
+  b[icmp] = v6 ? ICMPV6_ECHO_REPLY : 0;
+  wr16(b, icmp + 2, 0);
+  if (!v6) {
+    b[ip] = 0x45;
+    b[ip + 1] = b[oip + 1]!;
+    wr16(b, ip + 2, IPV4_HLEN + msgLen);
+    wr16(b, ip + 4, ipId);
+    wr16(b, ip + 6, 0);
+    b[ip + 8] = ttl;
+    b[ip + 9] = IPPROTO_ICMP;
+    wr16(b, ip + 10, 0);
+    wr32(b, ip + 12, rd32(b, oip + 16));
+    wr32(b, ip + 16, rd32(b, oip + 12));
+    wr16(b, ip + 10, csumFinish(csumPartial(b, ip, IPV4_HLEN, 0)));
+    wr16(b, icmp + 2, csumFinish(csumPartial(b, icmp, msgLen, 0)));
+  } else {
+    // Version 6, the request's traffic class, flow label 0.
+    wr32(b, ip, (0x60000000 | (((rd32(b, oip) >>> 20) & 0xff) << 20)) >>> 0);
+    wr16(b, ip + 4, msgLen);
+    b[ip + 6] = IPPROTO_ICMPV6;
+    b[ip + 7] = ttl;
+    b.copyWithin(ip + 8, oip + 24, oip + 40);
+    b.copyWithin(ip + 24, oip + 8, oip + 24);
+    wr16(b, icmp + 2, csumFinish(csumPartial(b, icmp, msgLen, pseudoSumV6(b, ip + 8, ip + 24, IPPROTO_ICMPV6, msgLen))));
+  }
   pool.len[outSlot] = total;
   return total;
 }
