@@ -29,8 +29,8 @@ export const COMMANDS: Record<string, Command> = {
     run: lazy(() => import('./socs.ts')),
   },
   validate: {
-    summary: 'check an nftables ruleset (nft text or libnftables JSON) and summarize it',
-    usage: 'flowsim validate <ruleset.nft|ruleset.json> [--print] [--json]',
+    summary: 'check a scenario, or an nftables ruleset (nft text or libnftables JSON), and summarize it',
+    usage: 'flowsim validate <scenario.yaml|ruleset.nft|ruleset.json> [--print] [--json]',
     run: lazy(() => import('./validate.ts')),
   },
   lint: {

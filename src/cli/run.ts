@@ -57,6 +57,7 @@ export async function run(argv: string[]): Promise<number> {
       ...(mode ? { mode } : {}), ...(seed !== undefined ? { seed } : {}), ...(duration !== undefined ? { duration_s: duration } : {}),
       ...(captures ? { onTransmit: captures.onTransmit, onBuilt: captures.attach } : {}),
       onProgress: (f) => progress.update(f),
+      ...(values.profile === true ? { profile: true } : {}),
     });
     progress.finish();
     if (captures) captures.close(result.built);

@@ -36,6 +36,8 @@ export function formatRunSummary(r: RunReport): string {
   }
   L.push(`cpu      modelled load ${(r.model.cpu_load * 100).toFixed(1)} % of one ${r.model.cpu_mhz} MHz core; saturates near ${r.model.saturation_mbps > 0 ? `${n(r.model.saturation_mbps)} Mbit/s` : '∞ (no CPU work)'} for this traffic mix`);
   L.push(`engine   ${n(r.engine.packets_per_second)} packets/s simulated (${r.engine.ns_per_packet} ns/packet, ${r.engine.wall_ms} ms)`);
+  const stages = Object.entries(r.engine.stages);
+  if (stages.length > 0) L.push(`         router time per packet by road: ${stages.map(([k, v]) => `${k} ${v} ns`).join(', ')}`);
   for (const note of r.notes) L.push(`note     ${note}`);
   if (r.expect.failures.length > 0 || r.expect.passed) {
     L.push(r.expect.passed ? 'expect   all expectations hold' : `expect   ${r.expect.failures.length} failed:`);

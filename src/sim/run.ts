@@ -55,6 +55,8 @@ export interface RunOptions {
   onTransmit?: SimOptions['onTransmit'];
   onProgress?: SimOptions['onProgress'];
   poolSlots?: number;
+  /** Per-road router timings in the report (engine.stages). */
+  profile?: boolean;
   /** Called once the router is built, before the simulation starts. */
   onBuilt?: (built: Built) => void;
 }
@@ -81,6 +83,7 @@ export function runScenario(sc: Scenario, opts: RunOptions = {}): RunResult {
       durationNs: duration * 1e9,
       ...(opts.onTransmit ? { onTransmit: opts.onTransmit } : {}),
       ...(opts.onProgress ? { onProgress: opts.onProgress } : {}),
+      ...(opts.profile ? { profile: true } : {}),
     });
   } catch (e) {
     throw new InputError((e as Error).message);
@@ -189,7 +192,7 @@ export function makeReport(built: Built, sim: Simulator, duration: number, wallM
       packets_per_second: wallMs > 0 ? round((totalPackets / wallMs) * 1000, 0) : 0,
       ns_per_packet: totalPackets > 0 ? round((wallMs * 1e6) / totalPackets, 1) : 0,
       wall_ms: round(wallMs, 1),
-      stages: {},
+      stages: Object.fromEntries(PATH_NAMES.map((name, i) => [name === 'none' ? 'dropped_on_receive' : name, sim.profilePackets[i]! > 0 ? round(sim.profileNs[i]! / sim.profilePackets[i]!, 1) : 0] as const).filter(([, v]) => v > 0)),
     },
     timeline: {
       interval_s: interval / 1e9,
@@ -207,7 +210,6 @@ export function makeReport(built: Built, sim: Simulator, duration: number, wallM
   // Everything not transmitted, delivered or dropped is still in a queue or on a wire.
   report.packets.queued = totalPackets - sim.transmitted - sim.deliveredLocal - r.dropped - r.floodCopiesFreed;
   void cpuLoad;
-  void PATH_NAMES;
   return report;
 }
 

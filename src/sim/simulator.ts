@@ -11,6 +11,7 @@
  * flood copies) ends transmitted, delivered to the router's stack, dropped with a reason, or is
  * still queued when the run stops; `conservation()` checks it against the pool.
  */
+import { performance } from 'node:perf_hooks';
 import type { PacketPool } from '../buffers/pool.ts';
 import { PF_ICMP_ERROR, PF_L4_VALID } from '../buffers/pool.ts';
 import { Cake } from '../qdisc/cake.ts';
@@ -75,6 +76,11 @@ export interface SimOptions {
   onProgress?: (fraction: number) => void;
   /** Timeline sample interval (ns); default duration/100, at least 10 ms. */
   sampleNs?: number;
+  /**
+   * Measure the router's wall time per packet by the road it took (`flowsim run --profile`).
+   * Wall time is read only here and only when asked; it never feeds back into the simulation.
+   */
+  profile?: boolean;
 }
 
 export class Simulator implements RouterSink, TrafficIo {
@@ -125,6 +131,9 @@ export class Simulator implements RouterSink, TrafficIo {
   misdelivered = 0;
   poolExhausted = 0;
   readonly timeline: TimelineSample[] = [];
+  /** With `profile`: wall ns spent in the router and packets, by PATH_* of the arriving packet. */
+  readonly profileNs = new Float64Array(PATH_NAMES.length);
+  readonly profilePackets = new Float64Array(PATH_NAMES.length);
   private lastPaths = new Float64Array(PATH_NAMES.length);
   private lastDropped = 0;
   private readonly sampleNs: number;
@@ -434,6 +443,18 @@ export class Simulator implements RouterSink, TrafficIo {
 
   /** A frame reaches the router's port. */
   private arrive(slot: number, now: number): void {
+    if (this.opts.profile === true) {
+      const t0 = performance.now();
+      this.arriveInner(slot, now);
+      const path = this.pool.path[slot]!;
+      this.profileNs[path] = this.profileNs[path]! + (performance.now() - t0) * 1e6;
+      this.profilePackets[path] = this.profilePackets[path]! + 1;
+      return;
+    }
+    this.arriveInner(slot, now);
+  }
+
+  private arriveInner(slot: number, now: number): void {
     const port = this.hostOfSlot[slot]!;
     this.hostOfSlot[slot] = -1;
     const r = this.built.router;
