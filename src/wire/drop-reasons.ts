@@ -32,7 +32,7 @@ export const DROP_REASONS = [
   ['IP_NOROUTE', 'no route to destination'],
   ['IP_TTL_EXPIRED', 'TTL or hop limit expired on forward'],
   ['PKT_TOO_BIG', 'packet larger than the egress MTU with DF set (IPv6: always)'],
-  ['FRAG_NEEDED_NO_DF', 'packet larger than the egress MTU; fragmentation is not modelled'],
+  ['FRAG_NEEDED_NO_DF', 'packet larger than the egress MTU could not be fragmented'],
   ['NEIGH_FAILED', 'no neighbour (ARP/ND) entry for the next hop'],
   ['NOT_FOR_US', 'unicast to another MAC address'],
   ['FORWARDING_DISABLED', 'forwarding disabled on this device'],

@@ -86,6 +86,13 @@ export function buildRouter(topo: Topology, rulesetFile: string): Router {
       for (const a of itf.addresses) {
         sh('ip', ['-n', r.router, 'addr', 'add', a, 'dev', itf.name, ...(a.includes(':') ? ['nodad'] : [])]);
       }
+      // TX checksum offload off on the router's end: a veth advertises NETIF_F_HW_CSUM, so packets
+      // the router builds with CHECKSUM_PARTIAL (the TCP RST of `reject with tcp reset`:
+      // nf_reject_ip_tcphdr_put leaves only the pseudo-header sum in th->check) would cross the veth
+      // unfinished and the capture would show the partial sum. With `tx off`, validate_xmit_skb →
+      // skb_csum_hwoffload_help finishes the checksum in software, as it would before a NIC without
+      // offload; a NIC with offload would put the same final value on the wire.
+      inNs(r.router, 'ethtool', ['-K', itf.name, 'tx', 'off']);
     }
     for (const itf of topo.interfaces) {
       sh('ip', ['-n', r.tester, 'link', 'set', itf.name, 'up']);

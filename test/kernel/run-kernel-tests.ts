@@ -1,7 +1,11 @@
 /**
  * Differential tests against the real Linux kernel (classic path). See test/kernel/README.md.
  *
- *   tsx test/kernel/run-kernel-tests.ts [--kernel-only] [--filter NAME] [--keep] [--verbose]
+ *   tsx test/kernel/run-kernel-tests.ts [--kernel-only | --kernel-twice] [--filter NAME] [--keep] [--verbose]
+ *
+ * --kernel-only   run only the kernel side and its sanity checks (prints what the kernel sent)
+ * --kernel-twice  compare the kernel with itself (a second run) instead of flowsim: shows that the
+ *                 documented normalisations cover all of the kernel's own non-determinism
  *
  * For every case: build the router in network namespaces, replay the capture with tcpreplay,
  * record with tcpdump what the router sent on each interface and read `conntrack -L`; run flowsim
@@ -26,16 +30,19 @@ import { wrongRuleset } from './self-check.ts';
 
 interface Options {
   kernelOnly: boolean;
+  /** Run each case twice on the kernel and compare the runs (validates the normalisations). */
+  kernelTwice: boolean;
   filter?: string;
   keep: boolean;
   verbose: boolean;
 }
 
 function parseArgs(argv: readonly string[]): Options {
-  const o: Options = { kernelOnly: false, keep: false, verbose: false };
+  const o: Options = { kernelOnly: false, kernelTwice: false, keep: false, verbose: false };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
     if (a === '--kernel-only') o.kernelOnly = true;
+    else if (a === '--kernel-twice') o.kernelTwice = true;
     else if (a === '--keep') o.keep = true;
     else if (a === '--verbose' || a === '-v') o.verbose = true;
     else if (a === '--filter') o.filter = argv[++i];
@@ -44,7 +51,7 @@ function parseArgs(argv: readonly string[]): Options {
   return o;
 }
 
-const REQUIRED_TOOLS = ['ip', 'nft', 'conntrack', 'tcpreplay', 'tcpdump'];
+const REQUIRED_TOOLS = ['ip', 'nft', 'conntrack', 'tcpreplay', 'tcpdump', 'ethtool'];
 
 function missingTools(): string[] {
   return REQUIRED_TOOLS.filter((t) => {
@@ -54,7 +61,7 @@ function missingTools(): string[] {
 
 function refuse(reason: string): never {
   const bar = '!'.repeat(78);
-  console.error(`${bar}\n!! KERNEL DIFFERENTIAL TESTS CANNOT RUN: ${reason}\n!! They need root (CAP_SYS_ADMIN, CAP_NET_ADMIN) to create network namespaces, and the\n!! Debian packages nftables, conntrack, tcpreplay, tcpdump, iproute2.\n${bar}`);
+  console.error(`${bar}\n!! KERNEL DIFFERENTIAL TESTS CANNOT RUN: ${reason}\n!! They need root (CAP_SYS_ADMIN, CAP_NET_ADMIN) to create network namespaces, and the\n!! Debian packages nftables, conntrack, tcpreplay, tcpdump, iproute2, ethtool.\n${bar}`);
   if (process.env['FLOWSIM_NO_KERNEL'] === '1') {
     console.error('FLOWSIM_NO_KERNEL=1 is set: skipping on purpose (0 cases compared).');
     process.exit(0);
@@ -118,7 +125,7 @@ async function main(): Promise<void> {
     }
     let sim: RunResult;
     try {
-      sim = runOnFlowsim(c, work);
+      sim = opts.kernelTwice ? await runOnKernel(c, join(work, 'again')) : runOnFlowsim(c, work);
     } catch (e) {
       if (c.knownDivergence !== undefined) { known++; console.log(`KNOWN-DIVERGENCE ${c.name}: ${c.knownDivergence}\n  (flowsim failed: ${(e as Error).message.split('\n')[0]})`); }
       else { failed++; console.log(`FAIL ${c.name}: ${(e as Error).message}`); }
@@ -146,7 +153,7 @@ async function main(): Promise<void> {
 
   // Self-check of the harness: flowsim run with a different ruleset must be caught.
   let selfCheck = '';
-  if (!opts.kernelOnly && opts.filter === undefined) {
+  if (!opts.kernelOnly && !opts.kernelTwice && opts.filter === undefined) {
     const c = cases.find((x) => x.name === 'masquerade-tcp');
     if (c) {
       try {
