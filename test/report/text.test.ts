@@ -11,6 +11,7 @@ import {
   formatPercent,
   formatSi,
   formatTable,
+  looksNumeric,
   stripAnsi,
   visibleWidth,
 } from '../../src/report/text.ts';
@@ -115,6 +116,11 @@ describe('formatTable', () => {
       'software   23.4 k  42.2 %  4.10 ms',
       'hardware        7   4.3 %  2.30 ms',
     ]);
+  });
+
+  it('treats grouped integers, prefixed values and a lone dash as numbers', () => {
+    for (const cell of ['2 346 800', '1\u2009234', '1,234', '-3.4 M', '12.3 %', '0.42 ms', '1.4 Gbit/s', '–', '7']) expect(looksNumeric(cell), cell).toBe(true);
+    for (const cell of ['none', 'cake', 'pppoe-wan', '12 / 30', 'v1.2 beta', '']) expect(looksNumeric(cell), cell).toBe(false);
   });
 
   it('ignores colour codes when measuring, and honours explicit alignment', () => {
