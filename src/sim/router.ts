@@ -88,6 +88,24 @@ export interface RouterParts {
   readonly flowtableHw: readonly boolean[];
 }
 
+const NEIGH_CACHE_SIZE = 256;
+const NEIGH_CACHE_MASK = NEIGH_CACHE_SIZE - 1;
+
+/** Resolved L2 output per (device, next hop): a direct-mapped cache over typed arrays. */
+class NeighCache {
+  readonly dev = new Int32Array(NEIGH_CACHE_SIZE).fill(-1);
+  readonly nhHi = new Uint32Array(NEIGH_CACHE_SIZE);
+  readonly nhLo = new Uint32Array(NEIGH_CACHE_SIZE);
+  readonly at = new Float64Array(NEIGH_CACHE_SIZE);
+  readonly port = new Int32Array(NEIGH_CACHE_SIZE);
+  readonly e0 = new Uint32Array(NEIGH_CACHE_SIZE);
+  readonly e1 = new Uint32Array(NEIGH_CACHE_SIZE);
+  readonly dHi = new Uint32Array(NEIGH_CACHE_SIZE);
+  readonly dLo = new Uint32Array(NEIGH_CACHE_SIZE);
+  readonly sHi = new Uint32Array(NEIGH_CACHE_SIZE);
+  readonly sLo = new Uint32Array(NEIGH_CACHE_SIZE);
+}
+
 const HOOK_TRACE_NAMES = ['prerouting', 'input', 'forward', 'output', 'postrouting', 'ingress', 'egress'];
 
 const ICMP_TIME_EXCEEDED = 11;
@@ -156,6 +174,7 @@ export class Router implements NetfilterHost {
   private readonly parts: RouterParts;
   private readonly rx = new RxScratch();
   private readonly fp = new ForwardPath();
+  private readonly nc = new NeighCache();
   private readonly fp2 = new ForwardPath();
   private readonly plainView: FlowtableView;
   private readonly ftViews: FlowtableView[];
@@ -612,37 +631,53 @@ export class Router implements NetfilterHost {
    */
   private neighOutput(slot: number, dev: number, nhHi: number, nhLo: number, hardware: boolean, now: number): void {
     const pool = this.pool;
-    const fp = this.fp;
-    if (fillForwardPath(this.net, dev, nhHi, nhLo, now, fp) !== 0) {
-      if (fp.fail === FP_FAIL_FDB) {
-        // Unknown destination behind a bridge: the bridge floods (br_dev_xmit → br_flood).
-        if (pool.l3off[slot] !== 0 && !stripToL3(pool, slot)) { this.drop(slot, DropReason.PKT_TOO_SMALL); return; }
-        this.floodL3(slot, fp.pathDev[fp.numPaths]! || dev, nhHi, nhLo, now);
+    // The neighbour's cached header (the kernel's hh_cache): the device walk for a (device, next
+    // hop) pair is done once and reused until it is a second old, so bridge FDB moves are seen.
+    const ci = (Math.imul(dev ^ Math.imul(nhLo, 0x9e3779b1) ^ (nhHi << 7), 0x85ebca6b) >>> 0) & NEIGH_CACHE_MASK;
+    const nc = this.nc;
+    let port: number, e0: number, e1: number, dHi: number, dLo: number, sHi: number, sLo: number;
+    if (nc.dev[ci] === dev && nc.nhHi[ci] === nhHi && nc.nhLo[ci] === nhLo && now - nc.at[ci]! < 1e9 && slot !== this.traceSlot) {
+      port = nc.port[ci]!; e0 = nc.e0[ci]!; e1 = nc.e1[ci]!;
+      dHi = nc.dHi[ci]!; dLo = nc.dLo[ci]!; sHi = nc.sHi[ci]!; sLo = nc.sLo[ci]!;
+    } else {
+      const fp = this.fp;
+      if (fillForwardPath(this.net, dev, nhHi, nhLo, now, fp) !== 0) {
+        if (fp.fail === FP_FAIL_FDB) {
+          // Unknown destination behind a bridge: the bridge floods (br_dev_xmit → br_flood).
+          if (pool.l3off[slot] !== 0 && !stripToL3(pool, slot)) { this.drop(slot, DropReason.PKT_TOO_SMALL); return; }
+          this.floodL3(slot, fp.pathDev[fp.numPaths]! || dev, nhHi, nhLo, now);
+          return;
+        }
+        this.drop(slot, DropReason.NEIGH_FAILED);
         return;
       }
-      this.drop(slot, DropReason.NEIGH_FAILED);
-      return;
+      pathInfo(this.topo, nhHi, nhLo, this.plainView, fp);
+      const n = fp.numEncaps;
+      e0 = n >= 1 ? encapWord(fp.encapProto[n - 1]!, fp.encapId[n - 1]!) : 0;
+      e1 = n >= 2 ? encapWord(fp.encapProto[0]!, fp.encapId[0]!) : 0;
+      const h = fp.hSource, d = fp.hDest;
+      dHi = (d[0]! << 8) | d[1]!;
+      dLo = ((d[2]! << 24) | (d[3]! << 16) | (d[4]! << 8) | d[5]!) >>> 0;
+      sHi = (h[0]! << 8) | h[1]!;
+      sLo = ((h[2]! << 24) | (h[3]! << 16) | (h[4]! << 8) | h[5]!) >>> 0;
+      port = fp.indev;
+      nc.dev[ci] = dev; nc.nhHi[ci] = nhHi; nc.nhLo[ci] = nhLo; nc.at[ci] = now;
+      nc.port[ci] = port; nc.e0[ci] = e0; nc.e1[ci] = e1; nc.dHi[ci] = dHi; nc.dLo[ci] = dLo; nc.sHi[ci] = sHi; nc.sLo[ci] = sLo;
     }
-    pathInfo(this.topo, nhHi, nhLo, this.plainView, fp);
     if (pool.l3off[slot] !== 0 && !stripToL3(pool, slot)) {
       this.drop(slot, DropReason.PKT_TOO_SMALL);
       return;
     }
-    const n = fp.numEncaps;
-    const e0 = n >= 1 ? encapWord(fp.encapProto[n - 1]!, fp.encapId[n - 1]!) : 0;
-    const e1 = n >= 2 ? encapWord(fp.encapProto[0]!, fp.encapId[0]!) : 0;
-    const h = fp.hSource, d = fp.hDest;
     const family = pool.l3proto[slot] === ETH_P_IPV6 ? 6 : 4;
-    if (!pushL2(pool, slot, family, (d[0]! << 8) | d[1]!, ((d[2]! << 24) | (d[3]! << 16) | (d[4]! << 8) | d[5]!) >>> 0,
-      (h[0]! << 8) | h[1]!, ((h[2]! << 24) | (h[3]! << 16) | (h[4]! << 8) | h[5]!) >>> 0, e0, e1)) {
+    if (!pushL2(pool, slot, family, dHi, dLo, sHi, sLo, e0, e1)) {
       this.drop(slot, DropReason.POOL_EXHAUSTED);
       return;
     }
     if (slot === this.traceSlot) {
-      this.note(`  output: ${this.topo.name(dev)} → port ${this.topo.name(fp.indev)}${n > 0 ? ` with ${n} encapsulation(s)` : ''}`);
-      this.traceFate = `transmitted on ${this.topo.name(fp.indev)}`;
+      this.note(`  output: ${this.topo.name(dev)} → port ${this.topo.name(port)}${e0 !== 0 ? ` with ${e1 !== 0 ? 2 : 1} encapsulation(s)` : ''}`);
+      this.traceFate = `transmitted on ${this.topo.name(port)}`;
     }
-    this.sink.transmit(slot, fp.indev, dev, hardware, now);
+    this.sink.transmit(slot, port, dev, hardware, now);
   }
 
   /** An L3 packet to an unknown MAC behind a bridge: one copy per port. */
