@@ -92,5 +92,7 @@ export interface RunReport {
     sqm_delay_ms: number[];
   };
   expect: { passed: boolean; failures: string[] };
+  /** `log` statements: how many messages, and the first ones as the kernel log prints them. */
+  log: { messages: number; first: string[] };
   notes: string[];
 }

@@ -88,6 +88,9 @@ export interface RouterParts {
   readonly flowtableHw: readonly boolean[];
 }
 
+/** Log messages kept per run for the report; later ones are only counted. */
+const LOG_KEEP = 1000;
+
 const NEIGH_CACHE_SIZE = 256;
 const NEIGH_CACHE_MASK = NEIGH_CACHE_SIZE - 1;
 
@@ -1099,10 +1102,53 @@ export class Router implements NetfilterHost {
     this.sendIcmpError(slot, type, c, 0, pool.ts[slot]!);
   }
 
-  log(_slot: number, _logIndex: number): void {
-    this.logged++;
+  /**
+   * `log` (nft_log_eval → nf_log_packet): the message goes to the run's event log. The first
+   * LOG_KEEP messages are kept as typed-array records and formatted only when a report asks
+   * (formatLog), as the kernel log would print them; later ones are counted.
+   */
+  log(slot: number, logIndex: number): void {
+    const i = this.logged++;
+    if (i >= LOG_KEEP) return;
+    const pool = this.pool;
+    this.logTime[i] = pool.ts[slot]!;
+    this.logRule[i] = logIndex;
+    this.logIif[i] = pool.iif[slot]!;
+    this.logOif[i] = pool.oif[slot]!;
+    const t = slot * TUPLE_WORDS;
+    for (let w = 0; w < TUPLE_WORDS; w++) this.logTuple[i * TUPLE_WORDS + w] = pool.tuple[t + w]!;
   }
   logged = 0;
+  private readonly logTime = new Float64Array(LOG_KEEP);
+  private readonly logRule = new Int32Array(LOG_KEEP);
+  private readonly logIif = new Uint16Array(LOG_KEEP);
+  private readonly logOif = new Uint16Array(LOG_KEEP);
+  private readonly logTuple = new Uint32Array(LOG_KEEP * TUPLE_WORDS);
+
+  /** The kept log messages in the kernel's nf_log format: `[time] <prefix>IN=… OUT=… SRC=… DST=… PROTO=… SPT=… DPT=…`. */
+  formatLog(): string[] {
+    const out: string[] = [];
+    const n = Math.min(this.logged, LOG_KEEP);
+    const v4 = (x: number): string => `${x >>> 24}.${(x >>> 16) & 255}.${(x >>> 8) & 255}.${x & 255}`;
+    const v6 = (w: Uint32Array, o: number): string => {
+      const g: string[] = [];
+      for (let k = 0; k < 4; k++) g.push(((w[o + k]! >>> 16) & 0xffff).toString(16), (w[o + k]! & 0xffff).toString(16));
+      return g.join(':');
+    };
+    for (let i = 0; i < n; i++) {
+      const info = this.rules.logs[this.logRule[i]!];
+      const o = i * TUPLE_WORDS;
+      const t = this.logTuple;
+      const fam = t[o + T_PROTO]! >>> 8;
+      const proto = t[o + T_PROTO]! & 0xff;
+      const src = fam === 6 ? v6(t, o + T_SRC) : v4(t[o + T_SRC]!);
+      const dst = fam === 6 ? v6(t, o + T_DST) : v4(t[o + T_DST]!);
+      const pname = proto === IPPROTO_TCP ? 'TCP' : proto === IPPROTO_UDP ? 'UDP' : proto === IPPROTO_ICMP ? 'ICMP' : proto === IPPROTO_ICMPV6 ? 'ICMPv6' : String(proto);
+      const ports = proto === IPPROTO_TCP || proto === IPPROTO_UDP ? ` SPT=${t[o + T_PORTS]! >>> 16} DPT=${t[o + T_PORTS]! & 0xffff}` : '';
+      out.push(`[${(this.logTime[i]! / 1e9).toFixed(6)}] ${info?.prefix ?? ''}IN=${this.deviceName(this.logIif[i]!)} OUT=${this.deviceName(this.logOif[i]!)} SRC=${src} DST=${dst} PROTO=${pname}${ports}`);
+    }
+    return out;
+  }
 
   /** nft_flow_offload_eval: eligibility, route of both directions, then the flow entry. */
   flowAdd(slot: number, ftIndex: number, now: number): boolean {

@@ -205,6 +205,7 @@ export function makeReport(built: Built, sim: Simulator, duration: number, wallM
       sqm_delay_ms: sim.timeline.map((s) => round(s.sqmDelayMs)),
     },
     expect: { passed: true, failures: [] },
+    log: { messages: r.logged, first: r.formatLog().slice(0, 50) },
     notes: [...built.notes],
   };
   // Everything not transmitted, delivered or dropped is still in a queue or on a wire.

@@ -360,3 +360,15 @@ describe('an idle flow expires from the flowtable and the next packet offloads i
     expect(r.report.conntrack.offloaded).toBe(1);
   });
 });
+
+describe('log statements (nft_log_eval → nf_log_packet)', () => {
+  it('write the run\'s event log in the kernel log format, with the rule\'s prefix', async () => {
+    const { scenarioFromYaml } = await import('./helpers.ts');
+    const { runScenario } = await import('../../src/sim/run.ts');
+    const yaml = (await import('node:fs')).readFileSync(new URL('../../sim-scenarios/x86-no-engine.yaml', import.meta.url), 'utf8')
+      .replace('iifname "eth0" accept;', 'iifname "eth0" tcp flags & (syn | ack) == syn log prefix "new-conn: " accept;\n        iifname "eth0" accept;');
+    const { report } = runScenario(scenarioFromYaml(yaml), { mode: 'software', duration_s: 0.5 });
+    expect(report.log.messages).toBe(8); // one SYN per flow
+    expect(report.log.first[0]).toMatch(/^\[\d+\.\d{6}\] new-conn: IN=eth0 OUT=eth1 SRC=192\.168\.1\.50 DST=198\.1[89]\.\d+\.\d+ PROTO=TCP SPT=\d+ DPT=443$/);
+  });
+});

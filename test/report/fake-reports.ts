@@ -126,6 +126,7 @@ export function fakeReport(mode: RunReport['mode'], seed = 7): RunReport {
     engine: { packets_per_second: mode === 'hardware' ? 4.1e6 : 2.6e6, ns_per_packet: mode === 'hardware' ? 244 : 385, wall_ms: 640, stages: { parse: 61, conntrack: 120 } },
     timeline: { interval_s: INTERVAL, t_s, hardware, software, classic, dropped, cpu_load, sqm_delay_ms },
     expect: mode === 'none' ? { passed: false, failures: ['cpu_load < 0.9 (was 0.97)', 'sqm.p99_delay_ms < 20 <ms> & "quoted"'] } : { passed: true, failures: [] },
+    log: { messages: 0, first: [] },
     notes:
       mode === 'hardware'
         ? ['PPE binds a flow after 30 packets/s (HIT_UNBIND_RATE_REACHED); the first packets of each flow take the software path.', '76 flows stayed unbound: their bucket was full <script>alert(1)</script>.']
