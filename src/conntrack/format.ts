@@ -17,29 +17,10 @@ import type { ConntrackTable } from './table.ts';
 
 const L4_NAMES: Record<number, string> = { 1: 'icmp', 6: 'tcp', 17: 'udp', 58: 'icmpv6', 47: 'gre', 132: 'sctp', 136: 'udplite', 33: 'dccp' };
 
-export function formatIpv4(a: number): string {
-  return `${a >>> 24}.${(a >>> 16) & 0xff}.${(a >>> 8) & 0xff}.${a & 0xff}`;
-}
-
-/** RFC 5952 text form of 4 host-order words. */
-export function formatIpv6(w: ArrayLike<number>, off = 0): string {
-  const g: number[] = [];
-  for (let i = 0; i < 4; i++) {
-    const x = w[off + i]! >>> 0;
-    g.push(x >>> 16, x & 0xffff);
-  }
-  let bestAt = -1, bestLen = 1;
-  for (let i = 0; i < 8;) {
-    if (g[i] !== 0) { i++; continue; }
-    let j = i;
-    while (j < 8 && g[j] === 0) j++;
-    if (j - i > bestLen) { bestAt = i; bestLen = j - i; }
-    i = j;
-  }
-  const hex = (xs: number[]): string => xs.map((x) => x.toString(16)).join(':');
-  if (bestAt < 0) return hex(g);
-  return `${hex(g.slice(0, bestAt))}::${hex(g.slice(bestAt + bestLen))}`;
-}
+export { formatIpv4 } from '../wire/ipv4.ts';
+export { formatIpv6 } from '../wire/ipv6.ts';
+import { formatIpv4 } from '../wire/ipv4.ts';
+import { formatIpv6 } from '../wire/ipv6.ts';
 
 function formatAddr(t: Uint32Array, off: number, family: number): string {
   return family === FAMILY_IPV4 ? formatIpv4(t[off]!) : formatIpv6(t, off);

@@ -49,21 +49,15 @@ export function udpPacket(t: ConntrackTable, idx: number, confirmed: boolean, no
   return L4_ACCEPT;
 }
 
-// ICMP types (include/uapi/linux/icmp.h, icmpv6.h).
-export const ICMP_ECHOREPLY = 0;
-export const ICMP_DEST_UNREACH = 3;
-export const ICMP_SOURCE_QUENCH = 4;
-export const ICMP_REDIRECT = 5;
-export const ICMP_ECHO = 8;
-export const ICMP_TIME_EXCEEDED = 11;
-export const ICMP_PARAMETERPROB = 12;
-export const ICMP_TIMESTAMP = 13;
-export const ICMP_TIMESTAMPREPLY = 14;
-export const ICMP_INFO_REQUEST = 15;
-export const ICMP_INFO_REPLY = 16;
-export const ICMP_ADDRESS = 17;
-export const ICMP_ADDRESSREPLY = 18;
-export const NR_ICMP_TYPES = 18;
+// ICMP types (include/uapi/linux/icmp.h), shared with the wire layer.
+export {
+  ICMP_ECHOREPLY, ICMP_DEST_UNREACH, ICMP_SOURCE_QUENCH, ICMP_REDIRECT, ICMP_ECHO, ICMP_TIME_EXCEEDED, ICMP_PARAMETERPROB,
+  ICMP_TIMESTAMP, ICMP_TIMESTAMPREPLY, ICMP_INFO_REQUEST, ICMP_INFO_REPLY, ICMP_ADDRESS, ICMP_ADDRESSREPLY, NR_ICMP_TYPES,
+} from '../wire/icmp.ts';
+import {
+  ICMP_DEST_UNREACH, ICMP_SOURCE_QUENCH, ICMP_REDIRECT, ICMP_ECHO, ICMP_TIME_EXCEEDED, ICMP_PARAMETERPROB,
+  ICMP_TIMESTAMP, ICMP_INFO_REQUEST, ICMP_ADDRESS, ICMP_ECHOREPLY, ICMP_TIMESTAMPREPLY, ICMP_INFO_REPLY, ICMP_ADDRESSREPLY,
+} from '../wire/icmp.ts';
 export const ICMPV6_ECHO_REQUEST = 128;
 export const ICMPV6_ECHO_REPLY = 129;
 export const ICMPV6_NI_QUERY = 139;

@@ -103,29 +103,10 @@ export function mask32(bits: number): number {
   return (0xffffffff << (32 - bits)) >>> 0;
 }
 
-export function formatIpv4(a: number): string {
-  return `${a >>> 24}.${(a >>> 16) & 0xff}.${(a >>> 8) & 0xff}.${a & 0xff}`;
-}
-
-export function formatIpv6(w: ArrayLike<number>, off = 0): string {
-  const g: number[] = [];
-  for (let i = 0; i < 4; i++) {
-    const x = w[off + i]! >>> 0;
-    g.push(x >>> 16, x & 0xffff);
-  }
-  // Longest run of zero groups (length ≥ 2) becomes "::" (RFC 5952).
-  let best = -1, bestLen = 1;
-  for (let i = 0; i < 8; ) {
-    if (g[i] !== 0) { i++; continue; }
-    let j = i;
-    while (j < 8 && g[j] === 0) j++;
-    if (j - i > bestLen) { best = i; bestLen = j - i; }
-    i = j;
-  }
-  const hex = g.map((x) => x.toString(16));
-  if (best < 0) return hex.join(':');
-  return `${hex.slice(0, best).join(':')}::${hex.slice(best + bestLen).join(':')}`;
-}
+export { formatIpv4 } from '../wire/ipv4.ts';
+export { formatIpv6 } from '../wire/ipv6.ts';
+import { formatIpv4 } from '../wire/ipv4.ts';
+import { formatIpv6 } from '../wire/ipv6.ts';
 
 export function formatCidr(family: number, w: ArrayLike<number>, plen: number): string {
   return `${family === FAMILY_IPV4 ? formatIpv4(w[0]!) : formatIpv6(w)}/${plen}`;

@@ -164,3 +164,24 @@ export function ipv6WalkExtHeaders(b: Uint8Array, nh: number, start: number, end
   out.count = count;
   return 0;
 }
+
+/** RFC 5952 text form of an address given as 4 host-order words (reports and traces, not the packet path). */
+export function formatIpv6(w: ArrayLike<number>, off = 0): string {
+  const g: number[] = [];
+  for (let i = 0; i < 4; i++) {
+    const x = w[off + i]! >>> 0;
+    g.push(x >>> 16, x & 0xffff);
+  }
+  // The longest run of two or more zero groups becomes "::" (RFC 5952 §4.2).
+  let best = -1, bestLen = 1;
+  for (let i = 0; i < 8; ) {
+    if (g[i] !== 0) { i++; continue; }
+    let j = i;
+    while (j < 8 && g[j] === 0) j++;
+    if (j - i > bestLen) { best = i; bestLen = j - i; }
+    i = j;
+  }
+  const hex = g.map((x) => x.toString(16));
+  if (best < 0) return hex.join(':');
+  return `${hex.slice(0, best).join(':')}::${hex.slice(best + bestLen).join(':')}`;
+}
