@@ -23,6 +23,7 @@ export function formatCompare(reports: readonly RunReport[]): string {
     ['path: hardware', (r) => fmt(r.paths.hardware)],
     ['path: software fast path', (r) => fmt(r.paths.software)],
     ['path: classic', (r) => fmt(r.paths.classic)],
+    ...(reports.some((r) => r.paths.shortcut > 0) ? [['path: shortcut (SFE)', (r: RunReport) => fmt(r.paths.shortcut)] as [string, (r: RunReport) => string]] : []),
     ['flows offloaded (sw / hw)', (r) => `${r.flowtable.flows_added} / ${r.flowtable.hw_offloaded}`],
     ['CPU load (one core)', (r) => `${(r.model.cpu_load * 100).toFixed(1)} %`],
     ['CPU saturates at', (r) => (r.model.saturation_mbps > 0 ? `${fmt(r.model.saturation_mbps)} Mbit/s` : 'no CPU work')],

@@ -22,7 +22,7 @@ export function formatRunSummary(r: RunReport): string {
   L.push(`  mode ${r.mode}${r.mode_overridden ? ' (set on the command line, overriding the ruleset)' : ''}, seed ${r.seed}, ${r.duration_s} s simulated on ${r.model.soc}`);
   L.push('');
   L.push(`packets  offered ${n(r.packets.offered)}  transmitted ${n(r.packets.transmitted)}  local ${n(r.packets.delivered_local)}  dropped ${n(r.packets.dropped)}  queued ${n(r.packets.queued)}`);
-  L.push(`paths    hardware ${n(r.paths.hardware)} (${pct(r.paths.hardware, fwd)})  software fast path ${n(r.paths.software)} (${pct(r.paths.software, fwd)})  classic ${n(r.paths.classic)} (${pct(r.paths.classic, fwd)})`);
+  L.push(`paths    hardware ${n(r.paths.hardware)} (${pct(r.paths.hardware, fwd)})  software fast path ${n(r.paths.software)} (${pct(r.paths.software, fwd)})  classic ${n(r.paths.classic)} (${pct(r.paths.classic, fwd)})${r.paths.shortcut > 0 ? `  shortcut ${n(r.paths.shortcut)} (${pct(r.paths.shortcut, fwd)})` : ''}`);
   const drops = Object.entries(r.drops).sort((a, b) => b[1] - a[1]);
   if (drops.length > 0) L.push(`drops    ${drops.map(([k, v]) => `${n(v)} ${k}`).join(', ')}`);
   L.push(`traffic  ${r.traffic.flows} flows, ${r.traffic.handshakes} TCP handshakes (${r.traffic.failed_handshakes} failed, ${r.traffic.resets} reset), goodput ↓ ${r.traffic.goodput_mbit_down} Mbit/s ↑ ${r.traffic.goodput_mbit_up} Mbit/s`);

@@ -53,7 +53,8 @@ export function decodeScenario(root: LNode, file: string): { ok: true; scenario:
   const duration_s = top.has('duration') ? d.duration(top.get('duration'), 'duration') ?? 10 : 10;
   const mode = top.has('mode') ? d.oneOf<Mode>(top.get('mode'), 'mode', MODES) : undefined;
 
-  const dev = d.map(top.get('device'), 'device', ['soc', 'packages'], ['soc']);
+  const dev = d.map(top.get('device'), 'device', ['soc', 'packages', 'shortcut'], ['soc']);
+  const shortcut = dev?.has('shortcut') ? d.oneOf(dev.get('shortcut'), 'device.shortcut', ['sfe', 'none'] as const) ?? 'none' : 'none';
   const socNode = dev?.get('soc');
   const soc = d.str(socNode, 'device.soc') ?? 'generic-x86';
   const socLoc = socNode?.loc ?? root.loc;
@@ -78,7 +79,7 @@ export function decodeScenario(root: LNode, file: string): { ok: true; scenario:
     scenario: {
       file, dir, name, ...(description !== undefined ? { description } : {}), seed, duration_s,
       ...(mode !== undefined ? { mode } : {}),
-      soc, socLoc, packages, interfaces, routes, hosts, ruleset, sysctl, sqm, traffic, expect,
+      soc, socLoc, packages, shortcut, interfaces, routes, hosts, ruleset, sysctl, sqm, traffic, expect,
       ...(pcapTraffic !== undefined ? { pcapTraffic } : {}),
     },
   };

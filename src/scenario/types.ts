@@ -146,6 +146,8 @@ export interface Scenario {
   readonly soc: string;
   readonly socLoc: Loc;
   readonly packages: readonly string[];
+  /** An out-of-tree accelerated software path (`sfe`: Qualcomm Shortcut-FE style), or none. */
+  readonly shortcut: 'sfe' | 'none';
   readonly interfaces: readonly InterfaceSpec[];
   readonly routes: readonly RouteSpec[];
   readonly hosts: readonly HostSpec[];

@@ -21,6 +21,7 @@ import type { Loc } from '../scenario/source.ts';
 import type { HostSpec, Mode, Scenario } from '../scenario/types.ts';
 import type { FlowCtOps } from '../flowtable/types.ts';
 import { HwAdapter } from './hw-adapter.ts';
+import { ShortcutFe } from '../offload/sfe.ts';
 import { Router, type RouterSink } from './router.ts';
 
 export class BuildError extends Error {
@@ -352,8 +353,10 @@ export function buildScenario(sc: Scenario, opts: BuildOptions = {}): Built {
 
   // --- router -----------------------------------------------------------------------------------
   const nullSink: RouterSink = { transmit: () => undefined, deliverLocal: () => undefined, dropped: () => undefined };
+  const shortcut = sc.shortcut === 'sfe' ? new ShortcutFe({ packetThreshold: profile.shortcut?.packetThreshold ?? 10 }) : null;
+  if (shortcut) notes.push(`Shortcut-FE-style accelerator on: connections past ${profile.shortcut?.packetThreshold ?? 10} packets, established and without helper, skip netfilter but still pass the egress qdisc`);
   const router = new Router({
-    pool, net, ct, flowtables, backend: flowtables.hardwareEnabled ? backend : null, enginePort, isPort,
+    pool, net, ct, flowtables, backend: flowtables.hardwareEnabled ? backend : null, shortcut, enginePort, isPort,
     ttl: sys('net.ipv4.ip_default_ttl') ?? 64,
     flowtableDevices: fts.map((f) => f.devices), flowtableHw: fts.map((_, i) => hwOffloadFlags[i]! && backend !== null),
   }, nullSink);

@@ -43,6 +43,8 @@ import { NF_ACCEPT, NF_DROP } from '../netfilter/verdict.ts';
 import type { CompiledRuleset } from '../netfilter/compile.ts';
 import type { BuiltinHook } from '../netfilter/hooks.ts';
 import type { HardwareBackend } from '../offload/types.ts';
+import { ShortcutFe, SfeConnectionInfo, SFE_ASSURED, SFE_CONFIRMED, SFE_ESTABLISHED, SFE_HELPER, SFE_LOCAL, SFE_UNTRACKED } from '../offload/sfe.ts';
+import { PATH_SHORTCUT } from '../buffers/pool.ts';
 import { buildIcmpEchoReply, buildIcmpError, buildTcpReset } from '../wire/builder.ts';
 import { buildIpv4Fragment, ipv4FragmentStep } from '../wire/fragment.ts';
 import { DropReason, DROP_REASON_COUNT, dropReasonDescription, dropReasonName } from '../wire/drop-reasons.ts';
@@ -78,6 +80,8 @@ export interface RouterParts {
   readonly flowtables: Flowtables;
   /** Hardware engine, when the mode is `hardware` and the SoC has one. */
   readonly backend: HardwareBackend | null;
+  /** Shortcut-FE-style software accelerator (`device.shortcut: sfe`), or null. */
+  readonly shortcut?: ShortcutFe | null;
   /** ifindex → the SoC profile's port index (for the engine), -1 when not an engine port. */
   readonly enginePort: Int32Array;
   /** ifindex → 1 when the device is a physical port (has a link). */
@@ -178,6 +182,13 @@ export class Router implements NetfilterHost {
   private readonly rx = new RxScratch();
   private readonly fp = new ForwardPath();
   private readonly nc = new NeighCache();
+  /** The Shortcut-FE-style accelerator, and what it needs: packets per connection, learned ids. */
+  readonly sfe: ShortcutFe | null;
+  private readonly ctPackets: Uint32Array;
+  private readonly sfeInfo = new SfeConnectionInfo();
+  private sfeLearned = new Int32Array(1024);
+  private sfeLearnedCount = 0;
+  private readonly sfeSync = new Float64Array(5);
   private readonly fp2 = new ForwardPath();
   private readonly plainView: FlowtableView;
   private readonly ftViews: FlowtableView[];
@@ -206,6 +217,8 @@ export class Router implements NetfilterHost {
     this.sink = sink;
     const n = this.topo.count + 1;
     this.parseResult = new Uint16Array(parts.pool.capacity);
+    this.sfe = parts.shortcut ?? null;
+    this.ctPackets = new Uint32Array(this.sfe ? parts.ct.capacity : 0);
     this.addr4 = new Uint32Array(n);
     this.addr6 = new Uint32Array(n * 4);
     for (const a of parts.net.addresses) {
@@ -227,6 +240,14 @@ export class Router implements NetfilterHost {
         return NF_DROP;
       }
       this.pool.ctState[slot] = ctStateBit(this.pool.ct[slot]!, this.pool.ctInfo[slot]!);
+      if (this.sfe !== null) {
+        // Packets per connection (nf_conntrack acct), for Shortcut-FE's learning threshold.
+        const h = this.pool.ct[slot]!;
+        if (h >= 0) {
+          const idx = this.ct.indexOf(h);
+          this.ctPackets[idx] = this.ct.statusOf(h) & IPS_CONFIRMED ? this.ctPackets[idx]! + 1 : 1;
+        }
+      }
       return NF_ACCEPT;
     };
     const confirm = (slot: number, now: number): number => {
@@ -242,7 +263,12 @@ export class Router implements NetfilterHost {
       }
       return NF_ACCEPT;
     };
+    const sfeLearn = (slot: number, now: number): number => {
+      this.sfeLearn(slot, now);
+      return NF_ACCEPT;
+    };
     return [
+      ...(this.sfe !== null ? [{ name: 'sfe_cm_post_routing', family: NFPROTO_INET, hook: HOOK_POSTROUTING, priority: 101, run: sfeLearn }] : []),
       { name: 'nf_conntrack_in', family: NFPROTO_INET, hook: HOOK_PREROUTING, priority: NF_IP_PRI_CONNTRACK, run: ctIn },
       { name: 'nf_conntrack_in', family: NFPROTO_INET, hook: HOOK_OUTPUT, priority: NF_IP_PRI_CONNTRACK, run: ctIn },
       { name: 'nf_conntrack_confirm', family: NFPROTO_INET, hook: HOOK_POSTROUTING, priority: NF_IP_PRI_CONNTRACK_CONFIRM, run: confirm },
@@ -304,6 +330,18 @@ export class Router implements NetfilterHost {
     pool.iif[slot] = port;
     const isIp = reason !== DropReason.UNKNOWN_ETHERTYPE && (l3 === ETH_P_IP || l3 === ETH_P_IPV6);
 
+    // Shortcut-FE's receive hook (a patched __netif_receive_skb): before netfilter, before the
+    // flowtable's ingress hook.
+    const sfe = this.sfe;
+    if (sfe !== null && isIp) {
+      const e = sfe.lookup(pool, slot, now);
+      if (slot === this.traceSlot) this.note(`  shortcut-fe: ${e >= 0 ? `hit, connection ${e >> 1}` : 'miss'}`);
+      if (e >= 0) {
+        this.topo.countRx(port, pool.len[slot]!);
+        this.shortcutXmit(slot, e >> 1, e & 1, now);
+        return;
+      }
+    }
     // Flowtable hook on the arrival port: sees the frame with all its tags (nf_flow_skb_encap_protocol).
     const ft = this.ft;
     if (slot === this.traceSlot) this.note(ft.isHooked(port) ? `  flowtable hook on ${this.topo.name(port)}:` : `  flowtable: no hook on ${this.topo.name(port)} (not in any flowtable's devices)`);
@@ -457,6 +495,114 @@ export class Router implements NetfilterHost {
       return;
     }
     this.neighOutput(slot, t.outIf[e]!, t.dstMacHi[e]!, t.dstMacLo[e]!, path === PATH_HARDWARE, now);
+  }
+
+  /**
+   * A Shortcut-FE hit (sfe_ipv4_recv_tcp/udp): NAT and TTL from the connection, then the output
+   * device's neighbour transmit — so the egress qdisc (SQM) still sees the packet. No netfilter
+   * hook, no routing cache beyond the FIB, no conntrack update (SFE syncs counters later).
+   */
+  private shortcutXmit(slot: number, handle: number, dir: number, now: number): void {
+    const pool = this.pool;
+    if (!this.ct.isValid(handle)) {
+      this.sfe!.destroy(handle);
+      this.classicAfterSfeMiss(slot, now);
+      return;
+    }
+    pool.ct[slot] = handle;
+    pool.ctDir[slot] = dir;
+    pool.path[slot] = PATH_SHORTCUT;
+    this.pathPackets[PATH_SHORTCUT]!++;
+    const b = pool.bytes;
+    const ip = pool.frameStart(slot) + pool.l3off[slot]!;
+    if (pool.l3proto[slot] === ETH_P_IPV6) ipv6DecHopLimit(b, ip);
+    else ipv4DecTtl(b, ip);
+    this.natMangle(slot, 1 /* NF_NAT_MANIP_DST */);
+    this.natMangle(slot, 0 /* NF_NAT_MANIP_SRC */);
+    const r = this.routeDst(slot);
+    if (r === NO_ROUTE || this.net.fib.type(r) !== RTN_UNICAST) {
+      this.drop(slot, DropReason.IP_NOROUTE);
+      return;
+    }
+    const outDev = this.net.fib.outDev(r);
+    pool.oif[slot] = outDev;
+    if (!this.resolveNextHop(slot, r, outDev)) {
+      this.drop(slot, DropReason.NEIGH_FAILED);
+      return;
+    }
+    this.neighOutput(slot, outDev, this.curNhHi, this.curNhLo, false, now);
+  }
+
+  /** A connection Shortcut-FE held whose conntrack entry is gone: the packet takes the normal stack. */
+  private classicAfterSfeMiss(slot: number, now: number): void {
+    const port = this.pool.iif[slot]!;
+    const sfe = this.sfe;
+    (this as { sfe: ShortcutFe | null }).sfe = null;
+    this.receiveCpu(slot, port, now);
+    (this as { sfe: ShortcutFe | null }).sfe = sfe;
+  }
+
+  /** sfe_cm_post_routing: offer the packet's connection to Shortcut-FE (after NAT). */
+  private sfeLearn(slot: number, now: number): void {
+    const sfe = this.sfe!;
+    const pool = this.pool;
+    const h = pool.ct[slot]!;
+    const info = this.sfeInfo;
+    const ct = this.ct;
+    if (h < 0 || !ct.isValid(h)) return;
+    if (sfe.has(h)) return;
+    const st = ct.statusOf(h);
+    info.connId = h;
+    info.l4proto = ct.l4protoOf(h);
+    info.flags = (st & IPS_CONFIRMED ? SFE_CONFIRMED : 0) | (st & IPS_ASSURED ? SFE_ASSURED : 0)
+      | (info.l4proto === IPPROTO_TCP && ct.tcpStateOf(h) === TCP_CONNTRACK_ESTABLISHED ? SFE_ESTABLISHED : 0)
+      | (ct.getHelper(h) !== 0 ? SFE_HELPER : 0) | (pool.iif[slot] === 0 ? SFE_LOCAL : 0) | (pool.ctInfo[slot] === 7 ? SFE_UNTRACKED : 0);
+    info.packets = this.ctPackets[ct.indexOf(h)]!;
+    for (let dir = 0; dir < 2; dir++) {
+      const o = ct.tupleOffset(h, dir);
+      for (let i = 0; i < TUPLE_WORDS; i++) info.tuple[dir * TUPLE_WORDS + i] = ct.tuples[o + i]!;
+    }
+    const mtuOut = this.topo.mtu[pool.oif[slot]!] ?? 1500;
+    const mtuIn = this.topo.mtu[pool.iif[slot]!] ?? 1500;
+    const dir = pool.ctDir[slot]!;
+    info.mtu[dir] = mtuOut;
+    info.mtu[dir ^ 1] = mtuIn;
+    if (sfe.learn(info, now) === 0) {
+      if (this.sfeLearnedCount === this.sfeLearned.length) {
+        const bigger = new Int32Array(this.sfeLearned.length * 2);
+        bigger.set(this.sfeLearned);
+        this.sfeLearned = bigger;
+      }
+      this.sfeLearned[this.sfeLearnedCount++] = h;
+    }
+  }
+
+  /**
+   * sfe_cm_sync_rule, once a second: counters back to conntrack, whose timeout a busy connection
+   * keeps refreshing; connections whose conntrack entry died leave the shortcut.
+   */
+  syncShortcut(now: number): void {
+    const sfe = this.sfe;
+    if (sfe === null) return;
+    const ct = this.ct;
+    const out = this.sfeSync;
+    let w = 0;
+    for (let i = 0; i < this.sfeLearnedCount; i++) {
+      const h = this.sfeLearned[i]!;
+      if (!ct.isValid(h) || !sfe.has(h)) {
+        sfe.destroy(h);
+        continue;
+      }
+      if (sfe.sync(h, out) && out[0]! + out[2]! > 0) {
+        const l4 = ct.l4protoOf(h);
+        const timeout = l4 === IPPROTO_TCP ? ct.tcpTimeouts[ct.tcpStateOf(h)]! : ct.udpStreamTimeout;
+        ct.setTimeout(h, out[4]! + timeout);
+        this.ctPackets[ct.indexOf(h)] = this.ctPackets[ct.indexOf(h)]! + out[0]! + out[2]!;
+      }
+      this.sfeLearned[w++] = h;
+    }
+    this.sfeLearnedCount = w;
+    void now;
   }
 
   // ---------------------------------------------------------------------------------------------

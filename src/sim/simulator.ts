@@ -261,6 +261,7 @@ export class Simulator implements RouterSink, TrafficIo {
   // ---------------------------------------------------------------------------------------------
 
   private started = false;
+  private nextShortcutSync = 0;
 
   /**
    * Runs the simulation up to `stopAt` (default: the end of the run). Can be called again with a
@@ -325,6 +326,10 @@ export class Simulator implements RouterSink, TrafficIo {
     r.ct.gcStep(now, 4096);
     r.ft.tick(now);
     if (r.backend !== null) r.backend.tick(now);
+    if (r.sfe !== null && now >= this.nextShortcutSync) {
+      r.syncShortcut(now);
+      this.nextShortcutSync = now + 1e9;
+    }
     while (this.nextSample <= now) this.sample(this.nextSample);
     this.eq.push(now + TIMER_NS, EV_TIMER, 0);
   }
