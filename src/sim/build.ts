@@ -229,7 +229,17 @@ export function buildScenario(sc: Scenario, opts: BuildOptions = {}): Built {
       }
     });
   });
-  const net = tb.build();
+  // Routes are checked against each other when the FIB is built (`ip route add` "File exists"):
+  // point the error at the route it names.
+  let net: Network;
+  try {
+    net = tb.build();
+  } catch (e) {
+    if (!(e instanceof NetConfigError)) throw e;
+    const m = /^route (\S+)/.exec(e.message);
+    const route = m ? sc.routes.find((r) => r.dst === m[1] || (m[1] === 'default' && r.dst === 'default') || (m[1]!.startsWith('default') && r.dst === 'default')) : undefined;
+    throw new BuildError(e.message, route?.loc ?? sc.routes[0]?.loc ?? sc.socLoc);
+  }
   const topo = net.topo;
 
   // --- conntrack --------------------------------------------------------------------------------
