@@ -55,7 +55,7 @@ export async function run(argv: string[]): Promise<number> {
     const progress = createProgress({ total: 1, label: sc.name, enabled: progressEnabled({ json: values.json === true, quiet: values.quiet === true, stream: process.stderr }) });
     const result = runScenario(sc, {
       ...(mode ? { mode } : {}), ...(seed !== undefined ? { seed } : {}), ...(duration !== undefined ? { duration_s: duration } : {}),
-      ...(captures ? { onTransmit: captures.onTransmit, onBuilt: captures.attach } : {}),
+      ...(captures ? { onTransmit: captures.onTransmit, onOffer: captures.onOffer, onBuilt: captures.attach } : {}),
       onProgress: (f) => progress.update(f),
       ...(values.profile === true ? { profile: true } : {}),
     });

@@ -69,7 +69,7 @@ export function decodeScenario(root: LNode, file: string): { ok: true; scenario:
   const sysctl = decodeSysctl(d, top.get('sysctl'));
   const sqm = decodeSqm(d, top.get('sqm'), devNames);
   const trafficNode = top.get('traffic');
-  const pcapTraffic = trafficNode?.kind === 'map' ? decodePcapTraffic(d, trafficNode, dir, interfaces.map((i) => i.name)) : undefined;
+  const pcapTraffic = trafficNode?.kind === 'map' ? decodePcapTraffic(d, trafficNode, dir, interfaces.map((i) => i.name), hosts.map((h) => h.name)) : undefined;
   const traffic = trafficNode?.kind === 'map' ? [] : decodeTraffic(d, trafficNode, hosts.map((h) => h.name));
   const expect = decodeExpect(d, top.get('expect'));
 
@@ -328,8 +328,8 @@ function decodeTraffic(d: Decoder, node: LNode | undefined, hostNames: readonly 
   return out;
 }
 
-function decodePcapTraffic(d: Decoder, node: LNode, dir: string, devNames: readonly string[]): PcapTrafficSpec | undefined {
-  const m = d.map(node, 'traffic', ['pcap', 'ingress', 'speedup', 'loop'], ['pcap', 'ingress']);
+function decodePcapTraffic(d: Decoder, node: LNode, dir: string, devNames: readonly string[], hostNames: readonly string[]): PcapTrafficSpec | undefined {
+  const m = d.map(node, 'traffic', ['pcap', 'ingress', 'speedup', 'loop', 'replies'], ['pcap', 'ingress']);
   if (!m) return undefined;
   const file = d.str(m.get('pcap'), 'traffic.pcap');
   const speedup = m.has('speedup') ? d.num(m.get('speedup'), 'traffic.speedup', { min: 0.001, max: 1e6 }) ?? 1 : 1;
@@ -352,8 +352,20 @@ function decodePcapTraffic(d: Decoder, node: LNode, dir: string, devNames: reado
       if (ok && iface !== undefined) ingress.push({ match: key.toLowerCase(), iface, loc: entry.keyLoc });
     }
   } else if (ing !== undefined) d.fail(ing.loc, 'traffic.ingress', 'expected an interface name or a mapping of source MAC/prefix to interface');
+  // `replies: true`, `false`, or a list of host names that answer (see PcapResponder).
+  let replies: true | string[] | undefined;
+  const rep = m.get('replies');
+  if (rep?.kind === 'scalar' && typeof rep.value === 'boolean') replies = rep.value ? true : undefined;
+  else if (rep !== undefined) {
+    replies = [];
+    (d.seqOrOne(rep, 'traffic.replies') ?? []).forEach((n, i) => {
+      const name = d.str(n, join('traffic.replies', i));
+      if (name !== undefined && !hostNames.includes(name)) d.fail(n.loc, join('traffic.replies', i), `unknown host "${name}"; known: ${knownList(hostNames)}`);
+      else if (name !== undefined) (replies as string[]).push(name);
+    });
+  }
   if (file === undefined) return undefined;
-  return { loc: node.loc, path: resolve(dir, file), ingress, speedup, loop };
+  return { loc: node.loc, path: resolve(dir, file), ingress, speedup, loop, ...(replies !== undefined ? { replies } : {}) };
 }
 
 function decodeExpect(d: Decoder, node: LNode | undefined): ExpectSpec[] {

@@ -124,6 +124,11 @@ export interface PcapTrafficSpec {
   readonly speedup: number;
   /** How many times to play the capture. */
   readonly loop: number;
+  /**
+   * Far-host replies (`replies:`): `true` = every host on a router port no ingress rule feeds,
+   * or the named hosts. Absent = no replies (the capture holds both directions).
+   */
+  readonly replies?: true | readonly string[];
 }
 
 export interface ExpectSpec {

@@ -1,15 +1,31 @@
 /**
- * Scenario traffic replayed from a capture (`traffic: { pcap, ingress, speedup, loop }`): frames
- * enter the router at their capture timestamps (relative to the first, divided by `speedup`), each
- * on the port its ingress rule picks — by source MAC, or by source IP prefix. The capture is
- * streamed one record ahead, so a file larger than memory replays in bounded memory.
- * Replies are not synthesised: what the router sends back goes to the scenario's hosts, if their
- * MACs match, and is otherwise only counted and captured.
+ * Scenario traffic replayed from a capture (`traffic: { pcap, ingress, speedup, loop, replies }`):
+ * frames enter the router at their capture timestamps (divided by `speedup`), each on the port its
+ * ingress rule picks — by source MAC, or by source IP prefix. The capture is streamed one record
+ * ahead, so a file larger than memory replays in bounded memory.
+ *
+ * Time rule: a capture whose first record is dated before 1980-01-01 (such as every capture flowsim
+ * writes, where virtual time 0 is the epoch) is replayed at its absolute timestamps, so a replay of
+ * `--pcap-out DIR/offered.pcapng` reproduces the run nanosecond for nanosecond. Any other capture
+ * starts at virtual time 0: its timestamps count from its first record.
+ *
+ * What the router sends back goes to the scenario's hosts, if their MACs match. With `replies`,
+ * the far hosts answer it (PcapResponder) so a one-sided capture can still open connections.
  */
 import { CaptureError, PcapReader } from '../pcap/index.ts';
 import type { PacketPool } from '../buffers/pool.ts';
+import { PF_ICMP_ERROR, PF_L4_VALID } from '../buffers/pool.ts';
 import type { PcapTrafficSpec } from '../scenario/types.ts';
 import type { Topology } from '../net/devices.ts';
+import { FrameSpec, buildFrame } from '../wire/builder.ts';
+import { ETH_P_IPV6 } from '../wire/ethernet.ts';
+import { ICMP_ECHO, ICMP_ECHOREPLY, ICMPV6_ECHO_REPLY, ICMPV6_ECHO_REQUEST } from '../wire/icmp.ts';
+import { TCP_ACK_FLAG, TCP_FIN, TCP_RST, TCP_SYN } from '../wire/tcp.ts';
+import { IPPROTO_ICMP, IPPROTO_ICMPV6, IPPROTO_TCP, IPPROTO_UDP, T_DST, T_PORTS, T_SRC, TUPLE_WORDS } from '../wire/tuple.ts';
+import type { BuiltHost } from './build.ts';
+
+/** 1980-01-01T00:00:00Z: captures dated before it are taken as absolute virtual time. */
+export const ABSOLUTE_TIME_BEFORE_SEC = 315532800;
 
 interface IngressRule {
   kind: 'any' | 'mac' | 'v4' | 'v6';
@@ -26,6 +42,8 @@ export class PcapSource {
   private loopsLeft: number;
   private loopBase = 0;
   private lastTs = 0;
+  /** Decided at the first record: replay at absolute timestamps (see the time rule above). */
+  private absolute = -1;
   /** Frames that matched no ingress rule (not replayed). */
   unmatched = 0;
   replayed = 0;
@@ -71,7 +89,9 @@ export class PcapSource {
   next(): number {
     for (;;) {
       if (this.reader.next()) {
-        const ts = this.loopBase + this.reader.tsNs / this.spec.speedup;
+        const r = this.reader;
+        if (this.absolute < 0) this.absolute = r.tsSec < ABSOLUTE_TIME_BEFORE_SEC ? 1 : 0;
+        const ts = this.loopBase + (this.absolute === 1 ? r.tsSec * 1e9 + r.tsNsec : r.tsNs) / this.spec.speedup;
         this.lastTs = ts;
         return ts < 0 ? 0 : ts;
       }
@@ -131,9 +151,136 @@ export class PcapSource {
     return 0;
   }
 
+  /**
+   * Which hosts answer (1 per host index): the named ones, or with `replies: true` every host on a
+   * router port that no ingress rule feeds (the capture speaks for the hosts on the others).
+   */
+  answeringHosts(hosts: readonly BuiltHost[]): Uint8Array {
+    const out = new Uint8Array(hosts.length);
+    const rep = this.spec.replies;
+    if (rep === undefined) return out;
+    for (const h of hosts) {
+      if (rep === true) out[h.index] = this.rules.some((r) => r.port === h.port) ? 0 : 1;
+      else out[h.index] = rep.includes(h.spec.name) ? 1 : 0;
+    }
+    return out;
+  }
+
   close(): void {
     this.reader.close();
   }
+}
+
+/**
+ * The far end of a one-sided capture: a stateless responder that answers, from the received frame
+ * alone, what a minimal peer stack would (tcp_v4_rcv/tcp_rcv_state_process, icmp_echo, a UDP echo
+ * socket). TCP: SYN → SYN-ACK (ISN a hash of the connection's addresses and ports, ack = seq + 1,
+ * MSS option), SYN-ACK → ACK, data → ACK, FIN → FIN-ACK; ACKs and RSTs get no answer. UDP: a
+ * datagram of the same payload size back. ICMP/ICMPv6 echo request → echo reply. Everything else
+ * (errors, fragments, other protocols) is not answered. No retransmission, window or timer.
+ */
+export class PcapResponder {
+  /** The reply `prepare` described; `write` builds it. */
+  readonly spec = new FrameSpec();
+  answered = 0;
+
+  constructor(readonly answers: Uint8Array) {}
+
+  /**
+   * Describes host `h`'s answer to the parsed frame in `rx` (addressed to it); false when the frame
+   * needs no answer. Allocates nothing.
+   */
+  prepare(pool: PacketPool, rx: number, h: BuiltHost): boolean {
+    if (this.answers[h.index] !== 1) return false;
+    const fl = pool.pflags[rx]!;
+    if ((fl & PF_ICMP_ERROR) !== 0 || (fl & PF_L4_VALID) === 0) return false;
+    const b = pool.bytes;
+    const fs = pool.frameStart(rx);
+    const ip = fs + pool.l3off[rx]!;
+    const l4 = fs + pool.l4off[rx]!;
+    const v6 = pool.l3proto[rx] === ETH_P_IPV6;
+    const ipEnd = v6 ? ip + 40 + ((b[ip + 4]! << 8) | b[ip + 5]!) : ip + ((b[ip + 2]! << 8) | b[ip + 3]!);
+    const t = pool.tuple;
+    const to = rx * TUPLE_WORDS;
+    const proto = t[to + 9]! & 0xff;
+    const s = this.spec;
+    s.reset();
+    if (proto === IPPROTO_TCP) {
+      const flags = b[l4 + 13]!;
+      const seq = ((b[l4 + 4]! << 24) | (b[l4 + 5]! << 16) | (b[l4 + 6]! << 8) | b[l4 + 7]!) >>> 0;
+      const ack = ((b[l4 + 8]! << 24) | (b[l4 + 9]! << 16) | (b[l4 + 10]! << 8) | b[l4 + 11]!) >>> 0;
+      const payload = Math.max(0, ipEnd - l4 - (b[l4 + 12]! >>> 4) * 4);
+      if (flags & TCP_RST) return false;
+      s.l4proto = IPPROTO_TCP;
+      s.tcpMss = -1;
+      if ((flags & (TCP_SYN | TCP_ACK_FLAG)) === TCP_SYN) {
+        // A passive open: tcp_conn_request answers with our ISN and the MSS we accept.
+        s.tcpFlags = TCP_SYN | TCP_ACK_FLAG;
+        s.tcpSeq = isn(t, to);
+        s.tcpAck = (seq + 1) >>> 0;
+        s.tcpMss = v6 ? 1440 : 1460;
+      } else if (flags & TCP_SYN) {
+        s.tcpFlags = TCP_ACK_FLAG; // our SYN was in the capture: complete the handshake
+        s.tcpSeq = ack;
+        s.tcpAck = (seq + 1) >>> 0;
+      } else if (flags & TCP_FIN) {
+        s.tcpFlags = TCP_FIN | TCP_ACK_FLAG; // close our side at once (no half-close data)
+        s.tcpSeq = ack;
+        s.tcpAck = (seq + payload + 1) >>> 0;
+      } else if (payload > 0) {
+        s.tcpFlags = TCP_ACK_FLAG;
+        s.tcpSeq = ack;
+        s.tcpAck = (seq + payload) >>> 0;
+      } else return false;
+    } else if (proto === IPPROTO_UDP) {
+      s.l4proto = IPPROTO_UDP;
+      s.payloadLen = Math.max(0, ipEnd - l4 - 8);
+    } else if (proto === (v6 ? IPPROTO_ICMPV6 : IPPROTO_ICMP)) {
+      if (b[l4]! !== (v6 ? ICMPV6_ECHO_REQUEST : ICMP_ECHO)) return false;
+      s.l4proto = proto;
+      s.icmpType = v6 ? ICMPV6_ECHO_REPLY : ICMP_ECHOREPLY;
+      s.icmpCode = 0;
+      s.icmpId = (b[l4 + 4]! << 8) | b[l4 + 5]!;
+      s.icmpSeq = (b[l4 + 6]! << 8) | b[l4 + 7]!;
+      s.payloadLen = Math.max(0, ipEnd - l4 - 8);
+    } else return false;
+    // Addresses and ports swapped; on the wire as the host's own frames are (Simulator.emit).
+    s.family = v6 ? 6 : 4;
+    if (v6) for (let w = 0; w < 4; w++) { s.src6[w] = t[to + T_DST + w]!; s.dst6[w] = t[to + T_SRC + w]!; }
+    else { s.src4 = t[to + T_DST]!; s.dst4 = t[to + T_SRC]!; }
+    const ports = t[to + T_PORTS]!;
+    s.sport = ports & 0xffff;
+    s.dport = ports >>> 16;
+    s.srcMacHi = h.macHi; s.srcMacLo = h.macLo;
+    s.dstMacHi = h.routerMacHi; s.dstMacLo = h.routerMacLo;
+    s.vlanCount = 0;
+    s.pppoeSid = -1;
+    for (let i = 0; i < 2; i++) {
+      const w = i === 0 ? h.encap0 : h.encap1;
+      if (w === 0) continue;
+      if ((w >>> 16) === 0x8864) s.pppoeSid = w & 0xffff;
+      else if (s.vlanCount === 0) { s.vlanTpid0 = w >>> 16; s.vlanTci0 = w & 0xfff; s.vlanCount = 1; }
+      else { s.vlanTpid1 = w >>> 16; s.vlanTci1 = w & 0xfff; s.vlanCount = 2; }
+    }
+    s.ttl = 64;
+    s.df = true;
+    s.ipId = this.answered & 0xffff;
+    return true;
+  }
+
+  /** Builds the prepared reply into `slot`; false if it does not fit. */
+  write(pool: PacketPool, slot: number): boolean {
+    if (buildFrame(pool, slot, this.spec) === 0) return false;
+    this.answered++;
+    return true;
+  }
+}
+
+/** A deterministic initial sequence number from the connection's tuple (secure_tcp_seq without the secret or clock). */
+function isn(t: Uint32Array, off: number): number {
+  let x = 0x811c9dc5;
+  for (let i = 0; i < 9; i++) x = Math.imul(x ^ t[off + i]!, 0x01000193);
+  return x >>> 0;
 }
 
 function expandV6(s: string): number[] {

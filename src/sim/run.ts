@@ -53,6 +53,8 @@ export interface RunOptions {
   /** Override the scenario's duration (seconds). */
   duration_s?: number;
   onTransmit?: SimOptions['onTransmit'];
+  /** Every frame as it reaches a router port (`--pcap-out DIR` writes DIR/offered.pcapng). */
+  onOffer?: SimOptions['onOffer'];
   onProgress?: SimOptions['onProgress'];
   poolSlots?: number;
   /** Per-road router timings in the report (engine.stages). */
@@ -82,6 +84,7 @@ export function runScenario(sc: Scenario, opts: RunOptions = {}): RunResult {
     sim = new Simulator(built, {
       durationNs: duration * 1e9,
       ...(opts.onTransmit ? { onTransmit: opts.onTransmit } : {}),
+      ...(opts.onOffer ? { onOffer: opts.onOffer } : {}),
       ...(opts.onProgress ? { onProgress: opts.onProgress } : {}),
       ...(opts.profile ? { profile: true } : {}),
     });

@@ -29,7 +29,7 @@ import type { Built, BuiltHost } from './build.ts';
 import { parseV6 } from './build.ts';
 import { EventQueue } from './event-queue.ts';
 import { Rng } from './rng.ts';
-import { PcapSource } from './pcap-source.ts';
+import { PcapResponder, PcapSource } from './pcap-source.ts';
 import { PATH_NAMES, type RouterSink } from './router.ts';
 import { PROTO_ICMP, PROTO_TCP, PROTO_UDP, TrafficGenerator, type TrafficIo } from './traffic.ts';
 
@@ -72,6 +72,8 @@ export interface SimOptions {
   durationNs: number;
   /** Called for every frame a port finished transmitting (pcap capture). */
   onTransmit?: (slot: number, port: number, timeNs: number) => void;
+  /** Called for every frame as it reaches a router port, before the router sees it (offered capture). */
+  onOffer?: (slot: number, port: number, timeNs: number) => void;
   /** Called as virtual time advances (progress bars): fraction done. */
   onProgress?: (fraction: number) => void;
   /** Timeline sample interval (ns); default duration/100, at least 10 ms. */
@@ -118,6 +120,8 @@ export class Simulator implements RouterSink, TrafficIo {
   private readonly spec = new FrameSpec();
   /** Capture replay, when the scenario's traffic is a pcap. */
   readonly pcap: PcapSource | null = null;
+  /** Far hosts answering a one-sided capture (`traffic.replies`). */
+  readonly responder: PcapResponder | null = null;
   private now = 0;
   private readonly durationNs: number;
   private readonly opts: SimOptions;
@@ -186,6 +190,7 @@ export class Simulator implements RouterSink, TrafficIo {
         for (let g = 0; g < 8 && p > 0 && !built.isPort[p]; g++) p = topo.kind[p] === 3 /* bridge */ ? 0 : topo.lower[p]!;
         return p > 0 && built.isPort[p] ? p : 0;
       });
+      if (pt.replies !== undefined) this.responder = new PcapResponder(this.pcap.answeringHosts(built.hosts));
     }
   }
 
@@ -231,7 +236,9 @@ export class Simulator implements RouterSink, TrafficIo {
         if (g.family === 6) this.dstAddr.set(parseV6(g.to), f * 4);
         else this.dstAddr[f * 4] = g.to.split('.').reduce((a, x) => ((a << 8) | Number(x)) >>> 0, 0);
       } else for (let w = 0; w < 4; w++) this.dstAddr[f * 4 + w] = this.srvAddr[f * 4 + w]!;
-      this.cliPort[f] = g.proto === 'icmp' ? (sportBase + i) & 0xffff : 32768 + ((sportBase - 32768 + i) % 28232);
+      // A group's `sport` fixes the ports (sport, sport+1, …); otherwise they come from the
+      // kernel's default ephemeral range 32768–60999 (net.ipv4.ip_local_port_range).
+      this.cliPort[f] = g.proto === 'icmp' || g.sport > 0 ? (sportBase + i) & 0xffff : 32768 + ((sportBase - 32768 + i) % 28232);
       this.srvPort[f] = g.dport;
     }
   }
@@ -448,6 +455,7 @@ export class Simulator implements RouterSink, TrafficIo {
 
   /** A frame reaches the router's port. */
   private arrive(slot: number, now: number): void {
+    this.opts.onOffer?.(slot, this.hostOfSlot[slot]!, now);
     if (this.opts.profile === true) {
       const t0 = performance.now();
       this.arriveInner(slot, now);
@@ -646,7 +654,11 @@ export class Simulator implements RouterSink, TrafficIo {
     const host = this.hostOfSlot[slot]!;
     this.hostOfSlot[slot] = -1;
     const f = pool.flow[slot]!;
-    if (f < 0 || f >= this.traffic.flows || parseFrame(pool, slot) !== 0) {
+    if (f < 0 || f >= this.traffic.flows) {
+      this.answerCapture(slot, host, now);
+      return;
+    }
+    if (parseFrame(pool, slot) !== 0) {
       pool.free(slot);
       return;
     }
@@ -704,6 +716,23 @@ export class Simulator implements RouterSink, TrafficIo {
     else payload = ipEnd - l4 - 8;
     pool.free(slot);
     this.traffic.onReceive(this, f, atClient, flags, payload < 0 ? 0 : payload, mss, now);
+  }
+
+  /** A frame of no generated flow (capture replay) reached `host`: a far host may answer it. */
+  private answerCapture(slot: number, host: number, now: number): void {
+    const r = this.responder;
+    const h = this.built.hosts[host]!;
+    if (r !== null && parseFrame(this.pool, slot) === 0 && r.prepare(this.pool, slot, h)) {
+      const out = this.pool.alloc();
+      if (out < 0) this.poolExhausted++;
+      else if (!r.write(this.pool, out)) this.pool.free(out);
+      else {
+        this.offered++;
+        this.hostOfSlot[out] = h.port; // the port it will arrive on
+        this.eq.push(now + h.delayNs, EV_RX, out);
+      }
+    }
+    this.pool.free(slot);
   }
 
   private matchesV6(b: Uint8Array, at: number, words: Uint32Array, off: number): boolean {
