@@ -10,7 +10,7 @@ const lazy = (load: () => Promise<{ run(argv: string[]): Promise<number> }>) => 
 export const COMMANDS: Record<string, Command> = {
   run: {
     summary: 'run a scenario and report what the router did, what it cost and what broke',
-    usage: 'flowsim run <scenario.yaml> [--mode none|software|hardware] [--seed N] [--duration T] [--json] [--pcap-out DIR] [--conntrack-out FILE] [--quiet]',
+    usage: 'flowsim run <scenario.yaml> [--mode none|software|hardware] [--seed N] [--duration T] [--json] [--pcap-out DIR] [--conntrack-out FILE] [--profile] [--quiet]',
     run: lazy(() => import('./run.ts')),
   },
   compare: {
