@@ -12,6 +12,7 @@
  *
  * Only setup allocates; `burst()` allocates nothing.
  */
+import { setHostL2 } from '../src/sim/host-frame.ts';
 import { PATH_CLASSIC, PATH_HARDWARE, PATH_SOFTWARE, type PacketPool } from '../src/buffers/pool.ts';
 import { IPS_CONFIRMED, IPS_HW_OFFLOAD, IPS_OFFLOAD } from '../src/conntrack/constants.ts';
 import type { Scenario, Mode } from '../src/scenario/types.ts';
@@ -461,17 +462,7 @@ export class E2eRig {
 function frameSpec(s: FrameSpec, h: BuiltHost, src: number, dst: number, sport: number, dport: number, flags: number, seq: number, ack: number, payload: number): void {
   // As the simulator's hosts build frames (Simulator.emit): host MAC → router MAC, host encaps.
   s.reset();
-  s.srcMacHi = h.macHi; s.srcMacLo = h.macLo;
-  s.dstMacHi = h.routerMacHi; s.dstMacLo = h.routerMacLo;
-  s.vlanCount = 0;
-  s.pppoeSid = -1;
-  for (let i = 0; i < 2; i++) {
-    const w = i === 0 ? h.encap0 : h.encap1;
-    if (w === 0) continue;
-    if ((w >>> 16) === 0x8864) s.pppoeSid = w & 0xffff;
-    else if (s.vlanCount === 0) { s.vlanTpid0 = w >>> 16; s.vlanTci0 = w & 0xfff; s.vlanCount = 1; }
-    else { s.vlanTpid1 = w >>> 16; s.vlanTci1 = w & 0xfff; s.vlanCount = 2; }
-  }
+  setHostL2(s, h);
   s.family = 4;
   s.src4 = src;
   s.dst4 = dst;

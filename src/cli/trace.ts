@@ -15,6 +15,7 @@ import { buildScenario, BuildError, parseV6, type Built, type BuiltHost } from '
 import { InputError, loadScenario } from '../sim/run.ts';
 import { Simulator } from '../sim/simulator.ts';
 import { FrameSpec, buildFrame } from '../wire/builder.ts';
+import { setHostL2 } from '../sim/host-frame.ts';
 import { IPPROTO_ICMP, IPPROTO_ICMPV6, IPPROTO_TCP, IPPROTO_UDP, TUPLE_WORDS } from '../wire/tuple.ts';
 import { UserError } from './errors.ts';
 import { parseDuration, parseMode } from './run.ts';
@@ -144,13 +145,7 @@ export function traceScenario(built: Built, p: PacketSpec, text: string, atS: nu
   if (slot < 0) throw new UserError('flowsim trace: no free packet buffer at that time');
   const h = senderHost(built, p);
   const s = new FrameSpec();
-  s.srcMacHi = h.macHi; s.srcMacLo = h.macLo; s.dstMacHi = h.routerMacHi; s.dstMacLo = h.routerMacLo;
-  for (const w of [h.encap0, h.encap1]) {
-    if (w === 0) continue;
-    if (w >>> 16 === 0x8864) s.pppoeSid = w & 0xffff;
-    else if (s.vlanCount === 0) { s.vlanCount = 1; s.vlanTpid0 = w >>> 16; s.vlanTci0 = w & 0xfff; }
-    else { s.vlanCount = 2; s.vlanTpid1 = w >>> 16; s.vlanTci1 = w & 0xfff; }
-  }
+  setHostL2(s, h);
   s.family = p.family;
   if (p.family === 4) { s.src4 = p.src[0]!; s.dst4 = p.dst[0]!; } else { s.src6.set(p.src); s.dst6.set(p.dst); }
   s.l4proto = p.proto === 'tcp' ? IPPROTO_TCP : p.proto === 'udp' ? IPPROTO_UDP : p.family === 6 ? IPPROTO_ICMPV6 : IPPROTO_ICMP;

@@ -12,6 +12,7 @@
  * What the router sends back goes to the scenario's hosts, if their MACs match. With `replies`,
  * the far hosts answer it (PcapResponder) so a one-sided capture can still open connections.
  */
+import { setHostL2 } from './host-frame.ts';
 import { CaptureError, PcapReader } from '../pcap/index.ts';
 import type { PacketPool } from '../buffers/pool.ts';
 import { PF_ICMP_ERROR, PF_L4_VALID } from '../buffers/pool.ts';
@@ -251,17 +252,7 @@ export class PcapResponder {
     const ports = t[to + T_PORTS]!;
     s.sport = ports & 0xffff;
     s.dport = ports >>> 16;
-    s.srcMacHi = h.macHi; s.srcMacLo = h.macLo;
-    s.dstMacHi = h.routerMacHi; s.dstMacLo = h.routerMacLo;
-    s.vlanCount = 0;
-    s.pppoeSid = -1;
-    for (let i = 0; i < 2; i++) {
-      const w = i === 0 ? h.encap0 : h.encap1;
-      if (w === 0) continue;
-      if ((w >>> 16) === 0x8864) s.pppoeSid = w & 0xffff;
-      else if (s.vlanCount === 0) { s.vlanTpid0 = w >>> 16; s.vlanTci0 = w & 0xfff; s.vlanCount = 1; }
-      else { s.vlanTpid1 = w >>> 16; s.vlanTci1 = w & 0xfff; s.vlanCount = 2; }
-    }
+    setHostL2(s, h);
     s.ttl = 64;
     s.df = true;
     s.ipId = this.answered & 0xffff;

@@ -11,6 +11,7 @@
  * flood copies) ends transmitted, delivered to the router's stack, dropped with a reason, or is
  * still queued when the run stops; `conservation()` checks it against the pool.
  */
+import { setHostL2 } from './host-frame.ts';
 import { performance } from 'node:perf_hooks';
 import type { PacketPool } from '../buffers/pool.ts';
 import { PF_ICMP_ERROR, PF_L4_VALID } from '../buffers/pool.ts';
@@ -375,17 +376,7 @@ export class Simulator implements RouterSink, TrafficIo {
     const g = this.traffic.groups[this.traffic.group[f]!]!.spec;
     const s = this.spec;
     s.reset();
-    s.srcMacHi = h.macHi; s.srcMacLo = h.macLo;
-    s.dstMacHi = h.routerMacHi; s.dstMacLo = h.routerMacLo;
-    s.vlanCount = 0;
-    s.pppoeSid = -1;
-    for (let i = 0; i < 2; i++) {
-      const w = i === 0 ? h.encap0 : h.encap1;
-      if (w === 0) continue;
-      if ((w >>> 16) === 0x8864) s.pppoeSid = w & 0xffff;
-      else if (s.vlanCount === 0) { s.vlanTpid0 = w >>> 16; s.vlanTci0 = w & 0xfff; s.vlanCount = 1; }
-      else { s.vlanTpid1 = w >>> 16; s.vlanTci1 = w & 0xfff; s.vlanCount = 2; }
-    }
+    setHostL2(s, h);
     const v6 = this.traffic.family[f] === 6;
     s.family = v6 ? 6 : 4;
     const o = f * 4;
