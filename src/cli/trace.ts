@@ -10,7 +10,6 @@
 import { parseArgs } from 'node:util';
 import { PATH_CLASSIC, PATH_HARDWARE, PATH_SOFTWARE } from '../buffers/pool.ts';
 import { ADD_REFUSAL } from '../flowtable/flowtable.ts';
-import { FLOW_KEY_WORDS } from '../flowtable/types.ts';
 import { buildScenario, BuildError, parseV6, type Built, type BuiltHost } from '../sim/build.ts';
 import { InputError, loadScenario } from '../sim/run.ts';
 import { Simulator } from '../sim/simulator.ts';
@@ -202,15 +201,15 @@ function explain(built: Built, slot: number, path: string): string {
   const t = ft.table;
   const tw = slot * TUPLE_WORDS;
   for (let flow = 0; flow < t.capacity; flow++) {
-    if (t.inUse[flow] !== 1) continue;
+    if (!t.inUse(flow)) continue;
     for (let dir = 0; dir < 2; dir++) {
-      const k = (flow * 2 + dir) * FLOW_KEY_WORDS;
+      const k = t.entryBase(flow * 2 + dir);
       let same = true;
-      for (let i = 0; i < TUPLE_WORDS && same; i++) same = t.key[k + i] === pool.tuple[tw + i] || i >= 10;
+      for (let i = 0; i < TUPLE_WORDS && same; i++) same = t.u[k + i] === pool.tuple[tw + i];
       if (!same) continue;
       const places = be.entries(flow);
       const refused = [...ft.stats.hwRefused.keys()];
-      return `flow ${flow} is in the software flowtable; hardware: ${places.map((pl) => `${pl.dir ? 'reply' : 'original'} ${pl.state}${pl.why ? ` (${pl.why})` : ''}`).join(', ') || 'not in the engine'}${refused.length > 0 && (t.flags[flow]! & (1 << 9)) === 0 ? ' — the engine refused it (see flowtable.hw_refused)' : ''}`;
+      return `flow ${flow} is in the software flowtable; hardware: ${places.map((pl) => `${pl.dir ? 'reply' : 'original'} ${pl.state}${pl.why ? ` (${pl.why})` : ''}`).join(', ') || 'not in the engine'}${refused.length > 0 && (t.flags(flow) & (1 << 9)) === 0 ? ' — the engine refused it (see flowtable.hw_refused)' : ''}`;
     }
   }
   return 'the packet took the software fast path; its flow was not found in the engine';

@@ -23,7 +23,7 @@ import { ipv4DecTtl, ipv6DecHopLimit, natIpv4SetDst, natIpv4SetSrc, natIpv6SetDs
 import { IPPROTO_TCP, IPPROTO_UDP, TUPLE_WORDS, T_DST, T_PORTS, T_SRC } from '../wire/tuple.ts';
 import { FlowTable } from './table.ts';
 import {
-  FLOW_GC_INTERVAL_NS, FLOW_KEY_WORDS, FLOW_OFFLOAD_XMIT_DIRECT, FLOW_REFRESH_GRANULARITY_NS, K_ENCAP0, K_ENCAP1, K_IIF,
+  FLOW_GC_INTERVAL_NS, FLOW_OFFLOAD_XMIT_DIRECT, FLOW_REFRESH_GRANULARITY_NS, K_IIF,
   NF_FLOW_DNAT, NF_FLOW_HW, NF_FLOW_HW_ACCEPTED, NF_FLOW_HW_BIDIRECTIONAL, NF_FLOW_HW_DEAD, NF_FLOW_HW_DYING, NF_FLOW_HW_PENDING,
   NF_FLOW_SNAT, NF_FLOW_TEARDOWN, NF_FLOW_TIMEOUT_NS, type FlowCtOps, type FlowRouteDir,
 } from './types.ts';
@@ -130,7 +130,8 @@ export class Flowtables {
   private readonly tcpTimeout: number;
   private readonly udpTimeout: number;
   private readonly hwDelay: number;
-  private readonly probe = new Uint32Array(FLOW_KEY_WORDS);
+  /** 1 where flowtable i has `counter` (read per packet: a typed array, not the defs objects). */
+  private readonly counterOf = new Uint8Array(8);
   private readonly tuples = new Uint32Array(TUPLE_WORDS * 2);
   private readonly statsOut = new Float64Array(3);
   // Offload work queue: a FIFO ring of (flow, generation, op, due) — work items run in order.
@@ -167,6 +168,7 @@ export class Flowtables {
     const index = this.defs.length;
     if (index >= 8) throw new RangeError('flowsim models at most 8 flowtables');
     this.defs.push(def);
+    this.counterOf[index] = def.counter ? 1 : 0;
     for (const dev of def.devices) if (dev > 0 && dev < this.hooked.length) this.hooked[dev] = this.hooked[dev]! | (1 << index);
     return index;
   }
@@ -233,12 +235,12 @@ export class Flowtables {
   /** Queues offload work, coalescing as nf_flow_offload_work_alloc does (NF_FLOW_HW_PENDING). */
   private queueHw(flow: number, op: number, now: number): void {
     const t = this.table;
-    if (t.flags[flow]! & NF_FLOW_HW_PENDING) return;
+    if (t.flags(flow) & NF_FLOW_HW_PENDING) return;
     if (this.wqTail - this.wqHead >= this.wqFlow.length) return; // queue full: the request is lost, retried on refresh
-    t.flags[flow] = t.flags[flow]! | NF_FLOW_HW_PENDING;
+    t.setFlags(flow, t.flags(flow) | NF_FLOW_HW_PENDING);
     const i = this.wqTail & (this.wqFlow.length - 1);
     this.wqFlow[i] = flow;
-    this.wqGen[i] = t.gen[flow]!;
+    this.wqGen[i] = t.gen(flow);
     this.wqOp[i] = op;
     this.wqDue[i] = now + this.hwDelay;
     this.wqTail++;
@@ -265,18 +267,13 @@ export class Flowtables {
     if (l3proto === ETH_P_IPV6 && b[ip + 6] !== l4proto) return this.miss(MISS_FRAG_OPTS);
     const ttl = l3proto === ETH_P_IP ? b[ip + 8]! : b[ip + 7]!;
     if (ttl <= 1) return this.miss(MISS_TTL);
-    const k = this.probe;
-    for (let i = 0; i < TUPLE_WORDS; i++) k[i] = tup[tw + i]!;
-    k[K_IIF] = dev;
-    k[K_ENCAP0] = encap0;
-    k[K_ENCAP1] = encap1;
     const t = this.table;
-    const e = t.lookup(k, 0);
+    const e = t.lookupTuple(tup, tw, dev, encap0, encap1);
     if (e < 0) return this.miss(MISS_NO_FLOW);
     const flow = e >> 1;
-    if (t.flags[flow]! & NF_FLOW_TEARDOWN || !this.ct.alive(t.ct[flow]!)) return this.miss(MISS_TEARDOWN);
+    if (t.flags(flow) & NF_FLOW_TEARDOWN || !this.ct.alive(t.ct(flow))) return this.miss(MISS_TEARDOWN);
     const ipLen = l3proto === ETH_P_IP ? (b[ip + 2]! << 8) | b[ip + 3]! : 40 + ((b[ip + 4]! << 8) | b[ip + 5]!);
-    if (ipLen > t.mtu[e]!) return this.miss(MISS_MTU);
+    if (ipLen > t.mtu(e)) return this.miss(MISS_MTU);
     if (l4proto === IPPROTO_TCP) {
       const flagsByte = b[pool.frameStart(slot) + pool.l4off[slot]! + 13]!;
       if (flagsByte & 0x05) {
@@ -301,12 +298,10 @@ export class Flowtables {
   /** flow_offload_refresh: extend the timeout (in steps of at least a second); retry hardware. */
   refresh(flow: number, now: number): void {
     const t = this.table;
-    const e = flow * 2;
-    const l4 = t.key[e * FLOW_KEY_WORDS + 9]! & 0xff;
-    const timeout = now + this.timeoutFor(l4);
-    if (timeout - t.timeout[flow]! <= FLOW_REFRESH_GRANULARITY_NS) return;
-    t.timeout[flow] = timeout;
-    const flags = t.flags[flow]!;
+    const timeout = now + this.timeoutFor(t.l4proto(flow));
+    if (timeout - t.timeout(flow) <= FLOW_REFRESH_GRANULARITY_NS) return;
+    t.setTimeout(flow, timeout);
+    const flags = t.flags(flow);
     if (flags & NF_FLOW_HW && !(flags & (NF_FLOW_HW_ACCEPTED | NF_FLOW_HW_DYING | NF_FLOW_TEARDOWN))) this.queueHw(flow, HW_OP_ADD, now);
   }
 
@@ -319,16 +314,16 @@ export class Flowtables {
     const t = this.table;
     const flow = e >> 1;
     const dir = e & 1;
-    const flags = t.flags[flow]!;
+    const flags = t.flags(flow);
     const b = pool.bytes;
     const fs = pool.frameStart(slot);
     const ip = fs + pool.l3off[slot]!;
     const l4 = fs + pool.l4off[slot]!;
-    const other = (flow * 2 + (dir ^ 1)) * FLOW_KEY_WORDS;
-    const key = t.key;
-    const l4proto = key[e * FLOW_KEY_WORDS + 9]! & 0xff;
-    const v4 = pool.l3proto[slot] === ETH_P_IP;
     // The other direction's tuple is the inverse of what this packet must look like after NAT.
+    const other = t.entryBase(e ^ 1);
+    const key = t.u;
+    const l4proto = key[other + 9]! & 0xff;
+    const v4 = pool.l3proto[slot] === ETH_P_IP;
     if (flags & NF_FLOW_SNAT) {
       if (dir === 0) {
         natSetSport(b, l4, l4proto, key[other + T_PORTS]! & 0xffff);
@@ -353,29 +348,25 @@ export class Flowtables {
     }
     if (v4) ipv4DecTtl(b, ip);
     else ipv6DecHopLimit(b, ip);
-    if (this.defs[t.flowtable[flow]!]!.counter) {
-      t.packets[e] = t.packets[e]! + 1;
-      t.bytes[e] = t.bytes[e]! + pool.len[slot]! - pool.l3off[slot]!;
-      this.ct.acct(t.ct[flow]!, dir, 1, pool.len[slot]! - pool.l3off[slot]!);
-    }
+    // flowtable `counter`: nf_flow_table's counters are conntrack's (nf_ct_acct_update).
+    if (this.counterOf[t.flowtableIndex(flow)] === 1) this.ct.acct(t.ct(flow), dir, 1, pool.len[slot]! - pool.l3off[slot]!);
   }
 
   /** True when the entry transmits DIRECT (cached L2 header) rather than through the neighbour layer. */
   isDirect(e: number): boolean {
-    return this.table.xmit[e] === FLOW_OFFLOAD_XMIT_DIRECT;
+    return this.table.xmit(e) === FLOW_OFFLOAD_XMIT_DIRECT;
   }
 
   /** flow_offload_teardown: mark, hand the connection back to conntrack with fixed-up timeouts. */
   teardown(flow: number, now: number): void {
     const t = this.table;
-    if (t.inUse[flow] !== 1 || t.flags[flow]! & NF_FLOW_TEARDOWN) return;
-    t.flags[flow] = t.flags[flow]! | NF_FLOW_TEARDOWN;
+    if (!t.inUse(flow) || t.flags(flow) & NF_FLOW_TEARDOWN) return;
+    t.setFlags(flow, t.flags(flow) | NF_FLOW_TEARDOWN);
     this.stats.teardowns++;
-    const ct = t.ct[flow]!;
+    const ct = t.ct(flow);
     if (this.ct.alive(ct)) {
       this.ct.clearStatus(ct, 1 << 14); // IPS_OFFLOAD
-      const l4 = t.key[flow * 2 * FLOW_KEY_WORDS + 9]! & 0xff;
-      this.ct.fixup(ct, now, this.timeoutFor(l4));
+      this.ct.fixup(ct, now, this.timeoutFor(t.l4proto(flow)));
     }
   }
 
@@ -402,25 +393,24 @@ export class Flowtables {
   gc(now: number): void {
     const t = this.table;
     for (let flow = 0; flow < t.capacity; flow++) {
-      if (t.inUse[flow] !== 1) continue;
-      const flags = t.flags[flow]!;
-      if (!(flags & NF_FLOW_TEARDOWN) && (t.timeout[flow]! - now <= 0 || !this.ct.alive(t.ct[flow]!))) {
-        if (t.timeout[flow]! - now <= 0) this.stats.expired++;
+      if (!t.inUse(flow)) continue;
+      const flags = t.flags(flow);
+      if (!(flags & NF_FLOW_TEARDOWN) && (t.timeout(flow) - now <= 0 || !this.ct.alive(t.ct(flow)))) {
+        if (t.timeout(flow) - now <= 0) this.stats.expired++;
         this.teardown(flow, now);
       }
-      const f2 = t.flags[flow]!;
+      const f2 = t.flags(flow);
       if (f2 & NF_FLOW_TEARDOWN) {
         if (f2 & NF_FLOW_HW && this.hw !== null) {
           if (!(f2 & NF_FLOW_HW_DYING)) {
-            t.flags[flow] = f2 | NF_FLOW_HW_DYING;
-            t.flags[flow] = t.flags[flow]! & ~NF_FLOW_HW_PENDING; // a DESTROY supersedes a pending add
+            // A DESTROY supersedes a pending add.
+            t.setFlags(flow, (f2 | NF_FLOW_HW_DYING) & ~NF_FLOW_HW_PENDING);
             this.queueHw(flow, HW_OP_DEL, now);
           } else if (f2 & NF_FLOW_HW_DEAD) this.remove(flow);
         } else this.remove(flow);
       } else if (f2 & NF_FLOW_HW_ACCEPTED) {
         // nf_flow_offload_stats: only when less than 9/10 of the timeout remains.
-        const l4 = t.key[flow * 2 * FLOW_KEY_WORDS + 9]! & 0xff;
-        if (t.timeout[flow]! - now < 0.9 * this.timeoutFor(l4)) this.queueHw(flow, HW_OP_STATS, now);
+        if (t.timeout(flow) - now < 0.9 * this.timeoutFor(t.l4proto(flow))) this.queueHw(flow, HW_OP_STATS, now);
       }
     }
   }
@@ -438,28 +428,28 @@ export class Flowtables {
       if (this.wqDue[i]! > now) break;
       this.wqHead++;
       const flow = this.wqFlow[i]!;
-      if (t.inUse[flow] !== 1 || t.gen[flow] !== this.wqGen[i]) continue;
-      t.flags[flow] = t.flags[flow]! & ~NF_FLOW_HW_PENDING;
+      if (!t.inUse(flow) || t.gen(flow) !== this.wqGen[i]) continue;
+      t.setFlags(flow, t.flags(flow) & ~NF_FLOW_HW_PENDING);
       const hw = this.hw;
       if (hw === null) continue;
       const op = this.wqOp[i]!;
-      const ct = t.ct[flow]!;
+      const ct = t.ct(flow);
       if (op === HW_OP_ADD) {
-        if (t.flags[flow]! & (NF_FLOW_TEARDOWN | NF_FLOW_HW_DYING)) continue;
+        if (t.flags(flow) & (NF_FLOW_TEARDOWN | NF_FLOW_HW_DYING)) continue;
         const code = hw.replace(flow, now);
         if (code === 0) {
-          t.flags[flow] = t.flags[flow]! | NF_FLOW_HW_ACCEPTED;
+          t.setFlags(flow, t.flags(flow) | NF_FLOW_HW_ACCEPTED);
           this.ct.setStatus(ct, 1 << 15); // IPS_HW_OFFLOAD
           this.stats.hwOffloaded++;
         } else {
           this.stats.hwRefused.set(code, (this.stats.hwRefused.get(code) ?? 0) + 1);
         }
       } else if (op === HW_OP_DEL) {
-        if (t.flags[flow]! & NF_FLOW_HW_ACCEPTED) {
+        if (t.flags(flow) & NF_FLOW_HW_ACCEPTED) {
           hw.destroy(flow);
           this.stats.hwDestroyed++;
         }
-        t.flags[flow] = (t.flags[flow]! & ~NF_FLOW_HW_ACCEPTED) | NF_FLOW_HW_DEAD;
+        t.setFlags(flow, (t.flags(flow) & ~NF_FLOW_HW_ACCEPTED) | NF_FLOW_HW_DEAD);
         if (this.ct.alive(ct)) this.ct.clearStatus(ct, 1 << 15);
       } else if (op === HW_OP_STATS) {
         this.stats.hwStatsRequests++;
@@ -467,11 +457,10 @@ export class Flowtables {
         hw.stats(flow, out);
         // flow_offload_work_stats: hardware activity keeps the software entry alive.
         if (out[2]! >= 0) {
-          const l4 = t.key[flow * 2 * FLOW_KEY_WORDS + 9]! & 0xff;
-          const until = out[2]! + this.timeoutFor(l4);
-          if (until > t.timeout[flow]!) t.timeout[flow] = until;
+          const until = out[2]! + this.timeoutFor(t.l4proto(flow));
+          if (until > t.timeout(flow)) t.setTimeout(flow, until);
         }
-        if (this.defs[t.flowtable[flow]!]!.counter && out[0]! > 0) this.ct.acct(ct, 0, out[0]!, out[1]!);
+        if (this.counterOf[t.flowtableIndex(flow)] === 1 && out[0]! > 0) this.ct.acct(ct, 0, out[0]!, out[1]!);
       }
     }
   }
@@ -480,9 +469,9 @@ export class Flowtables {
   cleanupDevice(ifindex: number, now: number): void {
     const t = this.table;
     for (let flow = 0; flow < t.capacity; flow++) {
-      if (t.inUse[flow] !== 1) continue;
+      if (!t.inUse(flow)) continue;
       const a = flow * 2, b2 = a + 1;
-      if (t.key[a * FLOW_KEY_WORDS + K_IIF] === ifindex || t.key[b2 * FLOW_KEY_WORDS + K_IIF] === ifindex || t.outIf[a] === ifindex || t.outIf[b2] === ifindex) this.teardown(flow, now);
+      if (t.u[t.entryBase(a) + K_IIF] === ifindex || t.u[t.entryBase(b2) + K_IIF] === ifindex || t.outIf(a) === ifindex || t.outIf(b2) === ifindex) this.teardown(flow, now);
     }
   }
 }

@@ -1,48 +1,70 @@
 /**
- * The flow table: struct-of-arrays storage for flow entries and an open-addressing hash over
- * their two direction keys, as the kernel's rhashtable holds both `tuplehash[ORIGINAL]` and
- * `tuplehash[REPLY]` of each `struct flow_offload` (nf_flow_table_core.c: flow_offload_add).
+ * The flow table: one fixed-size record per flow holding both direction entries, and an
+ * open-addressing hash over the two direction keys, as the kernel's rhashtable holds both
+ * `tuplehash[ORIGINAL]` and `tuplehash[REPLY]` of each `struct flow_offload`
+ * (nf_flow_table_core.c: flow_offload_add).
+ *
+ * ## Why one interleaved record
+ * A fast-path hit reads the key, the cached route (MACs, output device, MTU, encapsulation), the
+ * flow's flags and its timeout. Kept as one array per field (struct of arrays) that was some twenty
+ * cache lines and TLB entries per packet at 64K flows; in one record it is two or three adjacent
+ * lines, like the kernel's own `struct flow_offload`.
+ *
+ * ## Record layout (32-bit words, STRIDE per flow; `timeout` is a float64 over words 0–1)
+ *
+ *     0–1  timeout (virtual ns)      2  conntrack handle        3  meta: flags | ft << 10 | used << 13 | gen << 16
+ *     4–24  ORIGINAL direction entry       25–45  REPLY direction entry
+ *
+ * and within a direction entry (DIR_WORDS):
+ *
+ *     0–9  tuple   10 input ifindex   11–12 input encapsulation   (these 13 are the lookup key)
+ *     13   key hash   14 xmit << 16 | mtu   15 outIf << 16 | outPort   16 dstMacHi << 16 | srcMacHi
+ *     17   dstMacLo   18 srcMacLo   19–20 output encapsulation
  *
  * An entry id is `flow * 2 + dir`. Flow ids come from a free list; a generation per flow lets a
- * stale handle be detected. The hash is keyed with a per-table seed (the rhashtable's random
- * seed), so crafted tuples cannot pile into one bucket. Deletion uses backward-shift (no
- * tombstones), so lookups never degrade after churn.
+ * stale handle be detected.
+ *
+ * ## Index
+ * Linear probing over an Int32Array (load ≤ 0.5 at capacity); a slot holds `tag | (entry + 1)`,
+ * the tag being the top bits of the key hash, so a probe that meets another key rarely touches its
+ * record. The hash is keyed with a per-table seed (the rhashtable's random seed), so crafted tuples
+ * cannot pile into one bucket. Deletion uses backward shift (no tombstones), so lookups never
+ * degrade after churn.
  */
 import { TUPLE_WORDS } from '../wire/tuple.ts';
 import { FLOW_KEY_WORDS, K_ENCAP0, K_ENCAP1, K_IIF, type FlowRouteDir } from './types.ts';
 
+/** Words per flow record. */
+export const FLOW_STRIDE = 46;
+const R_CT = 2;
+const R_META = 3;
+/** Word offset of the ORIGINAL entry in a record; REPLY follows at + DIR_WORDS. */
+const R_DIR0 = 4;
+export const DIR_WORDS = 21;
+const D_HASH = 13;
+const D_XMIT_MTU = 14;
+const D_OUT = 15;
+const D_MAC_HI = 16;
+const D_DST_LO = 17;
+const D_SRC_LO = 18;
+const D_OENC0 = 19;
+const D_OENC1 = 20;
+
+const META_FLAGS = 0x3ff;
+const META_FT_SHIFT = 10;
+const META_USED = 1 << 13;
+
 export class FlowTable {
   readonly capacity: number;
-  /** Key words per entry (2 per flow). */
-  readonly key: Uint32Array;
-  readonly keyHash: Uint32Array;
-  // Per direction (entry) route data.
-  readonly xmit: Uint8Array;
-  readonly outIf: Uint16Array;
-  readonly outPort: Uint16Array;
-  readonly mtu: Uint16Array;
-  readonly srcMacHi: Uint16Array;
-  readonly srcMacLo: Uint32Array;
-  readonly dstMacHi: Uint16Array;
-  readonly dstMacLo: Uint32Array;
-  readonly outEncap0: Uint32Array;
-  readonly outEncap1: Uint32Array;
-  readonly packets: Float64Array;
-  readonly bytes: Float64Array;
-  // Per flow.
-  readonly ct: Int32Array;
-  readonly flags: Uint16Array;
-  readonly timeout: Float64Array;
-  readonly gen: Uint16Array;
-  readonly flowtable: Uint8Array;
-  readonly inUse: Uint8Array;
-  /** Time the hardware add request is due (work queue), or +Infinity. */
-  readonly hwDue: Float64Array;
-  /** Kind of the pending hardware request: 1 add, 2 del, 3 stats. */
-  readonly hwOp: Uint8Array;
+  /** The records as 32-bit words. */
+  readonly u: Uint32Array;
+  /** The same memory as float64 (the timeout of flow f is `f64[f * FLOW_STRIDE / 2]`). */
+  private readonly f64: Float64Array;
 
-  private readonly index: Int32Array; // entry + 1, 0 = empty
+  private readonly index: Int32Array; // tag | (entry + 1), 0 = empty
   private readonly mask: number;
+  /** Bits of a slot that hold entry + 1; the rest is the hash tag. */
+  private readonly tagMask: number;
   private readonly seed: number;
   private readonly freeList: Int32Array;
   private freeTop: number;
@@ -51,33 +73,18 @@ export class FlowTable {
   constructor(capacity: number, seed: number) {
     if (!Number.isInteger(capacity) || capacity <= 0) throw new RangeError('flow table capacity must be a positive integer');
     this.capacity = capacity;
+    const buf = new ArrayBuffer(capacity * FLOW_STRIDE * 4);
+    this.u = new Uint32Array(buf);
+    this.f64 = new Float64Array(buf);
+    for (let f = 0; f < capacity; f++) this.u[f * FLOW_STRIDE + R_CT] = 0xffffffff;
     const entries = capacity * 2;
-    this.key = new Uint32Array(entries * FLOW_KEY_WORDS);
-    this.keyHash = new Uint32Array(entries);
-    this.xmit = new Uint8Array(entries);
-    this.outIf = new Uint16Array(entries);
-    this.outPort = new Uint16Array(entries);
-    this.mtu = new Uint16Array(entries);
-    this.srcMacHi = new Uint16Array(entries);
-    this.srcMacLo = new Uint32Array(entries);
-    this.dstMacHi = new Uint16Array(entries);
-    this.dstMacLo = new Uint32Array(entries);
-    this.outEncap0 = new Uint32Array(entries);
-    this.outEncap1 = new Uint32Array(entries);
-    this.packets = new Float64Array(entries);
-    this.bytes = new Float64Array(entries);
-    this.ct = new Int32Array(capacity).fill(-1);
-    this.flags = new Uint16Array(capacity);
-    this.timeout = new Float64Array(capacity);
-    this.gen = new Uint16Array(capacity);
-    this.flowtable = new Uint8Array(capacity);
-    this.inUse = new Uint8Array(capacity);
-    this.hwDue = new Float64Array(capacity).fill(Infinity);
-    this.hwOp = new Uint8Array(capacity);
     let size = 16;
     while (size < entries * 2) size *= 2; // load factor ≤ 0.5
     this.index = new Int32Array(size);
     this.mask = size - 1;
+    let ebits = 1;
+    while ((1 << ebits) <= entries) ebits++;
+    this.tagMask = ebits >= 31 ? 0 : ~((1 << ebits) - 1);
     this.seed = seed >>> 0;
     this.freeList = new Int32Array(capacity);
     for (let i = 0; i < capacity; i++) this.freeList[i] = capacity - 1 - i;
@@ -86,50 +93,163 @@ export class FlowTable {
 
   /** Bytes of typed-array memory this table holds. */
   get memoryBytes(): number {
-    let n = this.index.byteLength + this.freeList.byteLength;
-    for (const a of [this.key, this.keyHash, this.xmit, this.outIf, this.outPort, this.mtu, this.srcMacHi, this.srcMacLo, this.dstMacHi, this.dstMacLo, this.outEncap0, this.outEncap1, this.packets, this.bytes, this.ct, this.flags, this.timeout, this.gen, this.flowtable, this.inUse, this.hwDue, this.hwOp]) n += a.byteLength;
-    return n;
+    return this.u.byteLength + this.index.byteLength + this.freeList.byteLength;
   }
 
-  /** Hash of a key (13 words at `k[off..]`), seeded; models flow_offload_hash (jhash over the key). */
-  hashKey(k: Uint32Array, off: number): number {
+  // --- per flow ---------------------------------------------------------------------------------
+
+  inUse(flow: number): boolean {
+    return (this.u[flow * FLOW_STRIDE + R_META]! & META_USED) !== 0;
+  }
+
+  /** NF_FLOW_* bits. */
+  flags(flow: number): number {
+    return this.u[flow * FLOW_STRIDE + R_META]! & META_FLAGS;
+  }
+
+  setFlags(flow: number, flags: number): void {
+    const m = flow * FLOW_STRIDE + R_META;
+    this.u[m] = (this.u[m]! & ~META_FLAGS) | (flags & META_FLAGS);
+  }
+
+  /** Generation of the flow id (bumped when the flow is freed). */
+  gen(flow: number): number {
+    return this.u[flow * FLOW_STRIDE + R_META]! >>> 16;
+  }
+
+  /** Index of the flowtable (ruleset object) the flow belongs to. */
+  flowtableIndex(flow: number): number {
+    return (this.u[flow * FLOW_STRIDE + R_META]! >>> META_FT_SHIFT) & 7;
+  }
+
+  /** The conntrack handle of the flow (-1 when free). */
+  ct(flow: number): number {
+    return this.u[flow * FLOW_STRIDE + R_CT]! | 0;
+  }
+
+  timeout(flow: number): number {
+    return this.f64[(flow * FLOW_STRIDE) >> 1]!;
+  }
+
+  setTimeout(flow: number, t: number): void {
+    this.f64[(flow * FLOW_STRIDE) >> 1] = t;
+  }
+
+  /** Layer-4 protocol of the flow. */
+  l4proto(flow: number): number {
+    return this.u[flow * FLOW_STRIDE + R_DIR0 + 9]! & 0xff;
+  }
+
+  // --- per direction entry (e = flow * 2 + dir) -------------------------------------------------
+
+  /** Word offset in `u` of entry `e`: its key (FLOW_KEY_WORDS words: tuple, iif, encaps) starts there. */
+  entryBase(e: number): number {
+    return (e >> 1) * FLOW_STRIDE + R_DIR0 + (e & 1) * DIR_WORDS;
+  }
+
+  xmit(e: number): number {
+    return this.u[this.entryBase(e) + D_XMIT_MTU]! >>> 16;
+  }
+
+  mtu(e: number): number {
+    return this.u[this.entryBase(e) + D_XMIT_MTU]! & 0xffff;
+  }
+
+  outIf(e: number): number {
+    return this.u[this.entryBase(e) + D_OUT]! >>> 16;
+  }
+
+  outPort(e: number): number {
+    return this.u[this.entryBase(e) + D_OUT]! & 0xffff;
+  }
+
+  dstMacHi(e: number): number {
+    return this.u[this.entryBase(e) + D_MAC_HI]! >>> 16;
+  }
+
+  srcMacHi(e: number): number {
+    return this.u[this.entryBase(e) + D_MAC_HI]! & 0xffff;
+  }
+
+  dstMacLo(e: number): number {
+    return this.u[this.entryBase(e) + D_DST_LO]!;
+  }
+
+  srcMacLo(e: number): number {
+    return this.u[this.entryBase(e) + D_SRC_LO]!;
+  }
+
+  outEncap0(e: number): number {
+    return this.u[this.entryBase(e) + D_OENC0]!;
+  }
+
+  outEncap1(e: number): number {
+    return this.u[this.entryBase(e) + D_OENC1]!;
+  }
+
+  // --- hash and lookup --------------------------------------------------------------------------
+
+  /**
+   * Seeded hash of a key: the tuple at `a[off..off+10)`, the input device and two encapsulation
+   * words; models flow_offload_hash (jhash over the key). An IPv4 tuple's address blocks hold one
+   * word each (the rest is zero), so only its four meaningful words are mixed.
+   */
+  hashOf(a: Uint32Array, off: number, iif: number, enc0: number, enc1: number): number {
     let h = this.seed ^ 0x9e3779b9;
-    for (let i = 0; i < FLOW_KEY_WORDS; i++) {
-      let w = Math.imul(k[off + i]!, 0xcc9e2d51);
-      w = (w << 15) | (w >>> 17);
-      h ^= Math.imul(w, 0x1b873593);
-      h = (h << 13) | (h >>> 19);
-      h = (Math.imul(h, 5) + 0xe6546b64) | 0;
+    const proto = a[off + 9]!;
+    h = mix(h, proto);
+    h = mix(h, a[off + 8]!);
+    h = mix(h, a[off]!);
+    h = mix(h, a[off + 4]!);
+    if (proto >>> 8 !== 4) {
+      for (let i = 1; i < 4; i++) {
+        h = mix(h, a[off + i]!);
+        h = mix(h, a[off + 4 + i]!);
+      }
     }
-    h ^= FLOW_KEY_WORDS * 4;
+    h = mix(h, iif);
+    h = mix(h, enc0);
+    h = mix(h, enc1);
     h ^= h >>> 16;
     h = Math.imul(h, 0x85ebca6b);
     h ^= h >>> 13;
     h = Math.imul(h, 0xc2b2ae35);
     h ^= h >>> 16;
-    return h >>> 0;
+    return h | 0;
   }
 
   /**
-   * Finds the entry whose key equals the probe key `k[off..off+13)`; returns `flow*2+dir` or -1.
-   * Models flow_offload_lookup (rhashtable_lookup + the TEARDOWN check is the caller's).
+   * Finds the entry whose key is the tuple `a[off..off+10)` arriving on `iif` with encapsulation
+   * `enc0/enc1`; returns `flow*2+dir` or -1. Models flow_offload_lookup (rhashtable_lookup; the
+   * TEARDOWN and dying checks are the caller's).
    */
-  lookup(k: Uint32Array, off: number): number {
-    const h = this.hashKey(k, off);
-    const key = this.key;
-    let i = h & this.mask;
+  lookupTuple(a: Uint32Array, off: number, iif: number, enc0: number, enc1: number): number {
+    const h = this.hashOf(a, off, iif, enc0, enc1);
+    const tag = h & this.tagMask;
+    const index = this.index;
+    const mask = this.mask;
+    const tagMask = this.tagMask;
+    const u = this.u;
+    let i = h & mask;
     for (;;) {
-      const e1 = this.index[i]!;
-      if (e1 === 0) return -1;
-      const e = e1 - 1;
-      if (this.keyHash[e] === h) {
-        const base = e * FLOW_KEY_WORDS;
-        let j = 0;
-        while (j < FLOW_KEY_WORDS && key[base + j] === k[off + j]) j++;
-        if (j === FLOW_KEY_WORDS) return e;
+      const v = index[i]!;
+      if (v === 0) return -1;
+      if ((v & tagMask) === tag) {
+        const e = (v & ~tagMask) - 1;
+        const k = (e >> 1) * FLOW_STRIDE + R_DIR0 + (e & 1) * DIR_WORDS;
+        // Most discriminating words first: ports, addresses, then the rest.
+        if (u[k + 8] === a[off + 8] && u[k] === a[off] && u[k + 4] === a[off + 4] && u[k + 9] === a[off + 9] &&
+          u[k + K_IIF] === iif && u[k + K_ENCAP0] === enc0 && u[k + K_ENCAP1] === enc1 &&
+          u[k + 1] === a[off + 1] && u[k + 2] === a[off + 2] && u[k + 3] === a[off + 3] &&
+          u[k + 5] === a[off + 5] && u[k + 6] === a[off + 6] && u[k + 7] === a[off + 7]) return e;
       }
-      i = (i + 1) & this.mask;
+      i = (i + 1) & mask;
     }
+  }
+
+  /** `lookupTuple` for a whole key of FLOW_KEY_WORDS words at `k[off..]` (tuple, iif, encaps). */
+  lookup(k: Uint32Array, off: number): number {
+    return this.lookupTuple(k, off, k[off + K_IIF]!, k[off + K_ENCAP0]!, k[off + K_ENCAP1]!);
   }
 
   /**
@@ -139,71 +259,63 @@ export class FlowTable {
    */
   add(tuples: Uint32Array, routes: readonly [FlowRouteDir, FlowRouteDir], ct: number, flags: number, timeout: number, flowtableIndex: number): number {
     if (this.freeTop === 0) return -1;
-    const flow = this.freeList[this.freeTop - 1]!;
+    for (let dir = 0; dir < 2; dir++) {
+      const r = routes[dir]!;
+      if (this.lookupTuple(tuples, dir * TUPLE_WORDS, r.inIf, r.inEncap0, r.inEncap1) >= 0) return -1;
+    }
+    const flow = this.freeList[--this.freeTop]!;
+    const u = this.u;
     for (let dir = 0; dir < 2; dir++) {
       const e = flow * 2 + dir;
-      const base = e * FLOW_KEY_WORDS;
+      const k = this.entryBase(e);
       const r = routes[dir]!;
-      for (let i = 0; i < TUPLE_WORDS; i++) this.key[base + i] = tuples[dir * TUPLE_WORDS + i]!;
-      this.key[base + K_IIF] = r.inIf;
-      this.key[base + K_ENCAP0] = r.inEncap0;
-      this.key[base + K_ENCAP1] = r.inEncap1;
-      if (this.lookup(this.key, base) >= 0) return -1;
+      for (let i = 0; i < TUPLE_WORDS; i++) u[k + i] = tuples[dir * TUPLE_WORDS + i]!;
+      u[k + K_IIF] = r.inIf;
+      u[k + K_ENCAP0] = r.inEncap0;
+      u[k + K_ENCAP1] = r.inEncap1;
+      u[k + D_XMIT_MTU] = ((r.xmit & 0xffff) << 16) | (r.mtu & 0xffff);
+      u[k + D_OUT] = ((r.outIf & 0xffff) << 16) | (r.outPort & 0xffff);
+      u[k + D_MAC_HI] = ((r.dstMacHi & 0xffff) << 16) | (r.srcMacHi & 0xffff);
+      u[k + D_DST_LO] = r.dstMacLo;
+      u[k + D_SRC_LO] = r.srcMacLo;
+      u[k + D_OENC0] = r.outEncap0;
+      u[k + D_OENC1] = r.outEncap1;
+      const h = this.hashOf(u, k, r.inIf, r.inEncap0, r.inEncap1);
+      u[k + D_HASH] = h;
+      this.insertIndex(e, h);
     }
-    this.freeTop--;
-    for (let dir = 0; dir < 2; dir++) {
-      const e = flow * 2 + dir;
-      const r = routes[dir]!;
-      this.xmit[e] = r.xmit;
-      this.outIf[e] = r.outIf;
-      this.outPort[e] = r.outPort;
-      this.mtu[e] = r.mtu;
-      this.srcMacHi[e] = r.srcMacHi;
-      this.srcMacLo[e] = r.srcMacLo;
-      this.dstMacHi[e] = r.dstMacHi;
-      this.dstMacLo[e] = r.dstMacLo;
-      this.outEncap0[e] = r.outEncap0;
-      this.outEncap1[e] = r.outEncap1;
-      this.packets[e] = 0;
-      this.bytes[e] = 0;
-      this.insertIndex(e);
-    }
-    this.ct[flow] = ct;
-    this.flags[flow] = flags;
-    this.timeout[flow] = timeout;
-    this.flowtable[flow] = flowtableIndex;
-    this.inUse[flow] = 1;
-    this.hwDue[flow] = Infinity;
-    this.hwOp[flow] = 0;
+    const b = flow * FLOW_STRIDE;
+    u[b + R_CT] = ct;
+    const gen = u[b + R_META]! >>> 16;
+    u[b + R_META] = (gen << 16) | META_USED | ((flowtableIndex & 7) << META_FT_SHIFT) | (flags & META_FLAGS);
+    this.f64[b >> 1] = timeout;
     this.count++;
     return flow;
   }
 
   /** Removes both entries of a flow and frees it (flow_offload_del). */
   remove(flow: number): void {
-    if (this.inUse[flow] !== 1) return;
+    if (!this.inUse(flow)) return;
     this.removeIndex(flow * 2);
     this.removeIndex(flow * 2 + 1);
-    this.inUse[flow] = 0;
-    this.ct[flow] = -1;
-    this.flags[flow] = 0;
-    this.hwDue[flow] = Infinity;
-    this.gen[flow] = (this.gen[flow]! + 1) & 0xffff;
+    const b = flow * FLOW_STRIDE;
+    const gen = ((this.u[b + R_META]! >>> 16) + 1) & 0xffff;
+    this.u[b + R_META] = gen << 16;
+    this.u[b + R_CT] = 0xffffffff;
     this.freeList[this.freeTop++] = flow;
     this.count--;
   }
 
-  private insertIndex(e: number): void {
-    const h = this.hashKey(this.key, e * FLOW_KEY_WORDS);
-    this.keyHash[e] = h;
+  private insertIndex(e: number, h: number): void {
     let i = h & this.mask;
     while (this.index[i] !== 0) i = (i + 1) & this.mask;
-    this.index[i] = e + 1;
+    this.index[i] = (h & this.tagMask) | (e + 1);
   }
 
   private removeIndex(e: number): void {
-    let i = this.keyHash[e]! & this.mask;
-    while (this.index[i] !== e + 1) {
+    const entryMask = ~this.tagMask;
+    let i = this.u[this.entryBase(e) + D_HASH]! & this.mask;
+    while ((this.index[i]! & entryMask) !== e + 1) {
       if (this.index[i] === 0) return;
       i = (i + 1) & this.mask;
     }
@@ -213,7 +325,7 @@ export class FlowTable {
     for (;;) {
       const v = this.index[j]!;
       if (v === 0) break;
-      const home = this.keyHash[v - 1]! & this.mask;
+      const home = this.u[this.entryBase((v & entryMask) - 1) + D_HASH]! & this.mask;
       // Move v into the hole if its home is not in (hole, j] cyclically.
       const inRange = hole <= j ? home > hole && home <= j : home > hole || home <= j;
       if (!inRange) {
@@ -225,3 +337,14 @@ export class FlowTable {
     this.index[hole] = 0;
   }
 }
+
+/** One murmur3 round. */
+function mix(h: number, word: number): number {
+  let w = Math.imul(word, 0xcc9e2d51);
+  w = (w << 15) | (w >>> 17);
+  h ^= Math.imul(w, 0x1b873593);
+  h = (h << 13) | (h >>> 19);
+  return (Math.imul(h, 5) + 0xe6546b64) | 0;
+}
+
+void FLOW_KEY_WORDS;

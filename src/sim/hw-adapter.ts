@@ -6,7 +6,7 @@
  * flowtable adds to conntrack.
  */
 import type { Flowtables, FlowHwOps } from '../flowtable/flowtable.ts';
-import { FLOW_KEY_WORDS, K_ENCAP0, K_ENCAP1, K_IIF, NF_FLOW_SNAT, NF_FLOW_DNAT } from '../flowtable/types.ts';
+import { K_ENCAP0, K_ENCAP1, K_IIF, NF_FLOW_SNAT, NF_FLOW_DNAT } from '../flowtable/types.ts';
 import { DeviceKind, type Topology } from '../net/devices.ts';
 import { DSA_TAG_MTK, DSA_TAG_NONE, DSA_TAG_OTHER, OffloadRequest, OFFLOAD_F_BIDIRECTIONAL, type HardwareBackend } from '../offload/types.ts';
 import { ETH_P_PPP_SES } from '../wire/ethernet.ts';
@@ -34,35 +34,35 @@ export class HwAdapter implements FlowHwOps {
     const r = this.req;
     r.reset();
     r.flowId = flow;
-    const k0 = flow * 2 * FLOW_KEY_WORDS;
-    r.family = t.key[k0 + 9]! >>> 8;
-    r.l4proto = t.key[k0 + 9]! & 0xff;
+    const k0 = t.entryBase(flow * 2);
+    r.family = t.u[k0 + 9]! >>> 8;
+    r.l4proto = t.u[k0 + 9]! & 0xff;
     r.flags = OFFLOAD_F_BIDIRECTIONAL;
-    const nat = (t.flags[flow]! & (NF_FLOW_SNAT | NF_FLOW_DNAT)) !== 0;
+    const nat = (t.flags(flow) & (NF_FLOW_SNAT | NF_FLOW_DNAT)) !== 0;
     for (let dir = 0; dir < 2; dir++) {
       const e = flow * 2 + dir;
-      const k = e * FLOW_KEY_WORDS;
-      const ko = (flow * 2 + (dir ^ 1)) * FLOW_KEY_WORDS;
-      for (let i = 0; i < TUPLE_WORDS; i++) r.tuple[dir * TUPLE_WORDS + i] = t.key[k + i]!;
-      if (nat) tupleInvert(r.rewritten, dir * TUPLE_WORDS, t.key, ko);
-      else for (let i = 0; i < TUPLE_WORDS; i++) r.rewritten[dir * TUPLE_WORDS + i] = t.key[k + i]!;
-      const inIf = t.key[k + K_IIF]!;
+      const k = t.entryBase(e);
+      const ko = t.entryBase(e ^ 1);
+      for (let i = 0; i < TUPLE_WORDS; i++) r.tuple[dir * TUPLE_WORDS + i] = t.u[k + i]!;
+      if (nat) tupleInvert(r.rewritten, dir * TUPLE_WORDS, t.u, ko);
+      else for (let i = 0; i < TUPLE_WORDS; i++) r.rewritten[dir * TUPLE_WORDS + i] = t.u[k + i]!;
+      const inIf = t.u[k + K_IIF]!;
       r.inIfindex[dir] = inIf;
       r.inPort[dir] = this.enginePort[inIf] ?? -1;
-      this.encapsInto(r, dir, t.key[k + K_ENCAP0]!, t.key[k + K_ENCAP1]!, true);
+      this.encapsInto(r, dir, t.u[k + K_ENCAP0]!, t.u[k + K_ENCAP1]!, true);
       r.inDsaPort[dir] = this.topo.kind[inIf] === DeviceKind.DSA_USER ? this.topo.dsaPort[inIf]! : -1;
       r.inDsaTag[dir] = this.dsaTag(inIf);
-      const outIf = t.outIf[e]!;
-      const port = t.outPort[e]!;
+      const outIf = t.outIf(e);
+      const port = t.outPort(e);
       r.outIfindex[dir] = outIf;
       // A NEIGH flow's output is an upper device (br-lan, pppoe-wan): not an engine port.
-      r.outPort[dir] = t.xmit[e] === 3 ? this.enginePort[port] ?? -1 : this.enginePort[outIf] ?? -1;
-      this.encapsInto(r, dir, t.outEncap0[e]!, t.outEncap1[e]!, false);
+      r.outPort[dir] = t.xmit(e) === 3 ? this.enginePort[port] ?? -1 : this.enginePort[outIf] ?? -1;
+      this.encapsInto(r, dir, t.outEncap0(e), t.outEncap1(e), false);
       r.outDsaPort[dir] = this.topo.kind[port] === DeviceKind.DSA_USER ? this.topo.dsaPort[port]! : -1;
       r.outDsaTag[dir] = this.dsaTag(port);
-      r.setMac('src', dir, t.srcMacHi[e]!, t.srcMacLo[e]!);
-      r.setMac('dst', dir, t.dstMacHi[e]!, t.dstMacLo[e]!);
-      r.mtu[dir] = t.mtu[e]!;
+      r.setMac('src', dir, t.srcMacHi(e), t.srcMacLo(e));
+      r.setMac('dst', dir, t.dstMacHi(e), t.dstMacLo(e));
+      r.mtu[dir] = t.mtu(e);
     }
     this.lastPkts[flow] = 0;
     this.lastBytes[flow] = 0;

@@ -476,25 +476,28 @@ export class Router implements NetfilterHost {
     const ft = this.ft;
     const t = ft.table;
     ft.rewrite(pool, slot, e);
-    if (slot === this.traceSlot) this.note(`  ${path === PATH_HARDWARE ? 'engine' : 'fast path'}: NAT and TTL from flow ${e >> 1}, ${t.xmit[e] === FLOW_OFFLOAD_XMIT_DIRECT ? `cached L2 header, out ${this.topo.name(t.outPort[e]!)} (DIRECT)` : `neighbour output via ${this.topo.name(t.outIf[e]!)} (NEIGH)`}`);
+    const xmit = t.xmit(e);
+    const outIf = t.outIf(e);
+    const outPort = t.outPort(e);
+    if (slot === this.traceSlot) this.note(`  ${path === PATH_HARDWARE ? 'engine' : 'fast path'}: NAT and TTL from flow ${e >> 1}, ${xmit === FLOW_OFFLOAD_XMIT_DIRECT ? `cached L2 header, out ${this.topo.name(outPort)} (DIRECT)` : `neighbour output via ${this.topo.name(outIf)} (NEIGH)`}`);
     pool.path[slot] = path;
     this.pathPackets[path]!++;
     if (!stripToL3(pool, slot)) {
       this.drop(slot, DropReason.PKT_TOO_SMALL);
       return;
     }
-    pool.oif[slot] = t.outIf[e]!;
-    const family = pool.l3proto[slot] === ETH_P_IPV6 ? 6 : 4;
-    if (t.xmit[e] === FLOW_OFFLOAD_XMIT_DIRECT) {
-      if (!pushL2(pool, slot, family, t.dstMacHi[e]!, t.dstMacLo[e]!, t.srcMacHi[e]!, t.srcMacLo[e]!, t.outEncap0[e]!, t.outEncap1[e]!)) {
+    pool.oif[slot] = outIf;
+    if (xmit === FLOW_OFFLOAD_XMIT_DIRECT) {
+      const family = pool.l3proto[slot] === ETH_P_IPV6 ? 6 : 4;
+      if (!pushL2(pool, slot, family, t.dstMacHi(e), t.dstMacLo(e), t.srcMacHi(e), t.srcMacLo(e), t.outEncap0(e), t.outEncap1(e))) {
         this.drop(slot, DropReason.POOL_EXHAUSTED);
         return;
       }
-      if (slot === this.traceSlot) this.traceFate = `transmitted on ${this.topo.name(t.outPort[e]!)}`;
-      this.sink.transmit(slot, t.outPort[e]!, 0, path === PATH_HARDWARE, now);
+      if (slot === this.traceSlot) this.traceFate = `transmitted on ${this.topo.name(outPort)}`;
+      this.sink.transmit(slot, outPort, 0, path === PATH_HARDWARE, now);
       return;
     }
-    this.neighOutput(slot, t.outIf[e]!, t.dstMacHi[e]!, t.dstMacLo[e]!, path === PATH_HARDWARE, now);
+    this.neighOutput(slot, outIf, t.dstMacHi(e), t.dstMacLo(e), path === PATH_HARDWARE, now);
   }
 
   /**

@@ -35,7 +35,7 @@ describe('flowsim trace', () => {
     expect(sim0.steps.length).toBeGreaterThan(0);
     const t = built.router.ft.table;
     let flow = -1;
-    for (let i = 0; i < t.capacity && flow < 0; i++) if (t.inUse[i] === 1) flow = i;
+    for (let i = 0; i < t.capacity && flow < 0; i++) if (t.inUse(i)) flow = i;
     expect(flow).toBeGreaterThanOrEqual(0);
     // The flowtable hook sits on br-lan (the L3 device listed), not on the port lan1.
     expect(sim0.steps.join('\n')).toMatch(/flowtable: no hook on lan1/);
