@@ -183,8 +183,9 @@ export function conntrackIn(t: ConntrackTable, pool: PacketPool, slot: number, n
       const ack = pool.view.getUint32(p + 8);
       const doff = (bytes[p + 12]! >>> 4) * 4;
       const payload = Math.max(0, ipPayloadEnd(pool, start, slot, family) - l4off - doff);
-      const end = (seq + payload + (flags & TCPHDR_SYN ? 1 : 0) + (flags & TCPHDR_FIN ? 1 : 0)) >>> 0;
-      verdict = tcpPacket(t, handle, idx, dir, confirmed, flags, ack, end, now);
+      // Sequence numbers as int32: a uint32 argument above 2^31 would be boxed (a heap number).
+      const end = (seq + payload + (flags & TCPHDR_SYN ? 1 : 0) + (flags & TCPHDR_FIN ? 1 : 0)) | 0;
+      verdict = tcpPacket(t, handle, idx, dir, confirmed, flags, ack | 0, end, now);
     } else if (l4 === IPPROTO_UDP) {
       verdict = udpPacket(t, idx, confirmed, now);
     } else if (isIcmp) {

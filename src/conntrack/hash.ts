@@ -26,16 +26,23 @@ function mix(h: number, w: number): number {
 }
 
 function fmix(h: number): number {
+  return fmix32(h) >>> 0;
+}
+
+/**
+ * The murmur3 finaliser as a signed 32-bit value: a function that returns a uint32 above 2^31
+ * boxes it as a heap number when it is not inlined, one allocation per packet for a tuple hash.
+ */
+function fmix32(h: number): number {
   h ^= h >>> 16;
   h = Math.imul(h, 0x85ebca6b);
   h ^= h >>> 13;
   h = Math.imul(h, 0xc2b2ae35);
-  h ^= h >>> 16;
-  return h >>> 0;
+  return h ^ (h >>> 16);
 }
 
 /**
- * 32-bit keyed hash of the tuple at `t[off…]` (murmur3 body + finaliser): all 10 words for IPv6,
+ * 32-bit keyed hash (as a signed int32) of the tuple at `t[off…]` (murmur3 body + finaliser): all 10 words for IPv6,
  * the 4 meaningful words for IPv4.
  */
 export function hashTuple(t: Uint32Array, off: number, seed: number): number {
@@ -47,7 +54,7 @@ export function hashTuple(t: Uint32Array, off: number, seed: number): number {
     h = mix(h, t[off + 4]!);
     h = mix(h, t[off + 8]!);
     h = mix(h, proto);
-    return fmix(h ^ 16);
+    return fmix32(h ^ 16);
   }
   h = mix(h, t[off]!);
   h = mix(h, t[off + 1]!);
@@ -59,7 +66,7 @@ export function hashTuple(t: Uint32Array, off: number, seed: number): number {
   h = mix(h, t[off + 7]!);
   h = mix(h, t[off + 8]!);
   h = mix(h, t[off + 9]!);
-  return fmix(h ^ (TUPLE_WORDS * 4));
+  return fmix32(h ^ (TUPLE_WORDS * 4));
 }
 
 /** Keyed hash of `n` words (used where the kernel uses jhash2 over an address). */

@@ -142,7 +142,8 @@ export const L4_REPEAT = 2; // -NF_REPEAT: the old connection was killed, look t
 /**
  * nf_conntrack_tcp_packet for entry `idx` (handle `handle`), packet direction `dir`.
  * `flags` is TCP header byte 13; `ack` the ack number; `end` = seq + payload + SYN + FIN
- * (segment_seq_plus_len). Returns L4_ACCEPT, L4_INVALID or L4_REPEAT.
+ * (segment_seq_plus_len). Returns L4_ACCEPT, L4_INVALID or L4_REPEAT. `ack` and `end` may be
+ * int32 or uint32: callers pass `| 0`, so that no heap number is boxed per packet.
  */
 export function tcpPacket(
   t: ConntrackTable, handle: number, idx: number, dir: number, confirmed: boolean,
@@ -178,7 +179,7 @@ export function tcpPacket(
 
   switch (newState) {
     case TCP_CONNTRACK_IGNORE:
-      if (index === TCP_SYNACK_SET && lastIndex === TCP_SYN_SET && lastDir !== dir && ack === t.lastEnd[idx]) {
+      if (index === TCP_SYNACK_SET && lastIndex === TCP_SYN_SET && lastDir !== dir && (ack >>> 0) === t.lastEnd[idx]) {
         // b) The SYN/ACK acknowledges a SYN we ignored: client and server are in sync, we were not.
         oldState = TCP_CONNTRACK_SYN_SENT;
         newState = TCP_CONNTRACK_SYN_RECV;

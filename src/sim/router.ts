@@ -656,7 +656,8 @@ export class Router implements NetfilterHost {
       for (let i = 0; i < 4; i++) w[i] = ((b[ip + 24 + i * 4]! << 24) | (b[ip + 25 + i * 4]! << 16) | (b[ip + 26 + i * 4]! << 8) | b[ip + 27 + i * 4]!) >>> 0;
       return this.net.fib.lookupV6(w, 0);
     }
-    return this.net.fib.lookupV4(((b[ip + 16]! << 24) | (b[ip + 17]! << 16) | (b[ip + 18]! << 8) | b[ip + 19]!) >>> 0);
+    // As int32 (lookupV4 takes either): a uint32 argument above 2^31 would be boxed per packet.
+    return this.net.fib.lookupV4((b[ip + 16]! << 24) | (b[ip + 17]! << 16) | (b[ip + 18]! << 8) | b[ip + 19]!);
   }
 
   /** ip_forward / ip6_forward, then FORWARD and POSTROUTING, then the neighbour output. */
