@@ -51,7 +51,7 @@ for (const flows of FLOW_COUNTS) {
 for (const mode of MODES) cases.push(e2eCase('mt7621-pppoe', mode, 1024, 'mt7621 pppoe fw4'));
 
 cases.push({
-  name: 'harness only (alloc, header restore, free), 64K flows',
+  name: `harness only (alloc, header restore, free), ${quick ? '1K' : '64K'} flows`,
   mode: null,
   flows: null,
   packetsPerCall: BURST,

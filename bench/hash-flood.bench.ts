@@ -28,8 +28,24 @@ const FAR = 1e18;
 
 export type TupleSet = 'random' | 'sequential' | 'ppe-bucket' | 'guessed-key';
 
-/** `n` distinct TCP connections (original tuple, then reply tuple), 2 × TUPLE_WORDS each. */
+const built = new Map<string, Uint32Array>();
+
+/**
+ * `n` distinct TCP connections (original tuple, then reply tuple), 2 × TUPLE_WORDS each. Built once
+ * per kind and size (the PPE-bucket search takes seconds) and shared by the conntrack and
+ * flowtable cases, which only read it.
+ */
 export function tupleSet(kind: TupleSet, n: number): Uint32Array {
+  const id = `${kind}/${n}`;
+  let keys = built.get(id);
+  if (keys === undefined) {
+    keys = makeTupleSet(kind, n);
+    built.set(id, keys);
+  }
+  return keys;
+}
+
+function makeTupleSet(kind: TupleSet, n: number): Uint32Array {
   const keys = new Uint32Array(n * 2 * TUPLE_WORDS);
   const rng = new Rng(99);
   const seen = new Set<string>();

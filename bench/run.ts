@@ -57,13 +57,18 @@ async function loadSuites(filter: string | undefined): Promise<BenchSuite[]> {
  */
 async function runSuite(suite: BenchSuite, quick: boolean): Promise<ResultRow[]> {
   const rows: ResultRow[] = [];
-  const config = b.configure({ cases: quick ? { minTime: 0.2, maxTime: 0.5, minSamples: 5 } : { minTime: 1, maxTime: 4, minSamples: 10 } });
+  // Quick: enough samples for a median that moves a few percent between runs, and the whole run
+  // (every suite, alloc and scale) under a minute on a 2-core machine.
+  const config = b.configure({ cases: quick ? { minTime: 0.02, maxTime: 0.1, minSamples: 5 } : { minTime: 1, maxTime: 4, minSamples: 10 } });
   process.stdout.write(`Running "${suite.name}" suite...\n`);
   for (const c of suite.cases) {
+    const t0 = performance.now();
     let fn: (() => void) | null = c.setup(quick);
     const timed = fn;
+    const t1 = performance.now();
     const summary = await b.suite(`${suite.name}: ${c.name}`, config, b.add(c.name, () => timed), b.cycle());
     fn = null;
+    process.stdout.write(`  (setup ${((t1 - t0) / 1000).toFixed(1)} s, timing ${((performance.now() - t1) / 1000).toFixed(1)} s)\n`);
     const r = summary.results[0];
     if (!r) continue;
     // benny's ops is the mean rate; the median sample is steadier on a shared 2-core machine.

@@ -323,26 +323,27 @@ export class Flowtables {
     const other = t.entryBase(e ^ 1);
     const key = t.u;
     const l4proto = key[other + 9]! & 0xff;
+    // Addresses go to the NAT helpers as int32 (`| 0`): a uint32 argument above 2^31 is boxed.
     const v4 = pool.l3proto[slot] === ETH_P_IP;
     if (flags & NF_FLOW_SNAT) {
       if (dir === 0) {
         natSetSport(b, l4, l4proto, key[other + T_PORTS]! & 0xffff);
-        if (v4) natIpv4SetSrc(b, ip, l4, key[other + T_DST]!);
+        if (v4) natIpv4SetSrc(b, ip, l4, key[other + T_DST]! | 0);
         else natIpv6SetSrc(b, ip, l4, l4proto, key, other + T_DST);
       } else {
         natSetDport(b, l4, l4proto, key[other + T_PORTS]! >>> 16);
-        if (v4) natIpv4SetDst(b, ip, l4, key[other + T_SRC]!);
+        if (v4) natIpv4SetDst(b, ip, l4, key[other + T_SRC]! | 0);
         else natIpv6SetDst(b, ip, l4, l4proto, key, other + T_SRC);
       }
     }
     if (flags & NF_FLOW_DNAT) {
       if (dir === 0) {
         natSetDport(b, l4, l4proto, key[other + T_PORTS]! >>> 16);
-        if (v4) natIpv4SetDst(b, ip, l4, key[other + T_SRC]!);
+        if (v4) natIpv4SetDst(b, ip, l4, key[other + T_SRC]! | 0);
         else natIpv6SetDst(b, ip, l4, l4proto, key, other + T_SRC);
       } else {
         natSetSport(b, l4, l4proto, key[other + T_PORTS]! & 0xffff);
-        if (v4) natIpv4SetSrc(b, ip, l4, key[other + T_DST]!);
+        if (v4) natIpv4SetSrc(b, ip, l4, key[other + T_DST]! | 0);
         else natIpv6SetSrc(b, ip, l4, l4proto, key, other + T_DST);
       }
     }

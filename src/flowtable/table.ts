@@ -141,6 +141,8 @@ export class FlowTable {
   }
 
   // --- per direction entry (e = flow * 2 + dir) -------------------------------------------------
+  // Words that can exceed 2^31 (MAC low words, encapsulation words) are returned as int32: a uint32
+  // that large returned from a function that is not inlined is boxed, one allocation per packet.
 
   /** Word offset in `u` of entry `e`: its key (FLOW_KEY_WORDS words: tuple, iif, encaps) starts there. */
   entryBase(e: number): number {
@@ -172,19 +174,19 @@ export class FlowTable {
   }
 
   dstMacLo(e: number): number {
-    return this.u[this.entryBase(e) + D_DST_LO]!;
+    return this.u[this.entryBase(e) + D_DST_LO]! | 0;
   }
 
   srcMacLo(e: number): number {
-    return this.u[this.entryBase(e) + D_SRC_LO]!;
+    return this.u[this.entryBase(e) + D_SRC_LO]! | 0;
   }
 
   outEncap0(e: number): number {
-    return this.u[this.entryBase(e) + D_OENC0]!;
+    return this.u[this.entryBase(e) + D_OENC0]! | 0;
   }
 
   outEncap1(e: number): number {
-    return this.u[this.entryBase(e) + D_OENC1]!;
+    return this.u[this.entryBase(e) + D_OENC1]! | 0;
   }
 
   // --- hash and lookup --------------------------------------------------------------------------
@@ -224,6 +226,9 @@ export class FlowTable {
    * TEARDOWN and dying checks are the caller's).
    */
   lookupTuple(a: Uint32Array, off: number, iif: number, enc0: number, enc1: number): number {
+    // Encapsulation words compare as int32 (encapWord); the record holds them as uint32.
+    enc0 |= 0;
+    enc1 |= 0;
     const h = this.hashOf(a, off, iif, enc0, enc1);
     const tag = h & this.tagMask;
     const index = this.index;
@@ -239,7 +244,7 @@ export class FlowTable {
         const k = (e >> 1) * FLOW_STRIDE + R_DIR0 + (e & 1) * DIR_WORDS;
         // Most discriminating words first: ports, addresses, then the rest.
         if (u[k + 8] === a[off + 8] && u[k] === a[off] && u[k + 4] === a[off + 4] && u[k + 9] === a[off + 9] &&
-          u[k + K_IIF] === iif && u[k + K_ENCAP0] === enc0 && u[k + K_ENCAP1] === enc1 &&
+          u[k + K_IIF] === iif && (u[k + K_ENCAP0]! | 0) === enc0 && (u[k + K_ENCAP1]! | 0) === enc1 &&
           u[k + 1] === a[off + 1] && u[k + 2] === a[off + 2] && u[k + 3] === a[off + 3] &&
           u[k + 5] === a[off + 5] && u[k + 6] === a[off + 6] && u[k + 7] === a[off + 7]) return e;
       }

@@ -32,9 +32,13 @@ export const K_IIF = 10;
 export const K_ENCAP0 = 11;
 export const K_ENCAP1 = 12;
 
-/** Encapsulation word: (proto << 16) | id — proto 0x8100/0x88a8 for VLAN, 0x8864 for PPPoE; 0 = none. */
+/**
+ * Encapsulation word: (proto << 16) | id as an int32 — proto 0x8100/0x88a8 for VLAN, 0x8864 for
+ * PPPoE; 0 = none. Compare words with `| 0` on both sides (typed arrays hold them as uint32).
+ */
 export function encapWord(proto: number, id: number): number {
-  return ((proto << 16) | (id & 0xffff)) >>> 0;
+  // int32 (VLAN and PPPoE words have the top bit set): a returned uint32 above 2^31 is boxed.
+  return (proto << 16) | (id & 0xffff);
 }
 
 /**

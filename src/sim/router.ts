@@ -98,19 +98,23 @@ const LOG_KEEP = 1000;
 const NEIGH_CACHE_SIZE = 256;
 const NEIGH_CACHE_MASK = NEIGH_CACHE_SIZE - 1;
 
-/** Resolved L2 output per (device, next hop): a direct-mapped cache over typed arrays. */
+/**
+ * Resolved L2 output per (device, next hop): a direct-mapped cache over typed arrays. 32-bit words
+ * (MAC low words, encapsulation words) are kept as int32: values read from here are passed on to
+ * pushL2, and a uint32 above 2^31 crossing a call that is not inlined is boxed per packet.
+ */
 class NeighCache {
   readonly dev = new Int32Array(NEIGH_CACHE_SIZE).fill(-1);
-  readonly nhHi = new Uint32Array(NEIGH_CACHE_SIZE);
-  readonly nhLo = new Uint32Array(NEIGH_CACHE_SIZE);
+  readonly nhHi = new Int32Array(NEIGH_CACHE_SIZE);
+  readonly nhLo = new Int32Array(NEIGH_CACHE_SIZE);
   readonly at = new Float64Array(NEIGH_CACHE_SIZE);
   readonly port = new Int32Array(NEIGH_CACHE_SIZE);
-  readonly e0 = new Uint32Array(NEIGH_CACHE_SIZE);
-  readonly e1 = new Uint32Array(NEIGH_CACHE_SIZE);
-  readonly dHi = new Uint32Array(NEIGH_CACHE_SIZE);
-  readonly dLo = new Uint32Array(NEIGH_CACHE_SIZE);
-  readonly sHi = new Uint32Array(NEIGH_CACHE_SIZE);
-  readonly sLo = new Uint32Array(NEIGH_CACHE_SIZE);
+  readonly e0 = new Int32Array(NEIGH_CACHE_SIZE);
+  readonly e1 = new Int32Array(NEIGH_CACHE_SIZE);
+  readonly dHi = new Int32Array(NEIGH_CACHE_SIZE);
+  readonly dLo = new Int32Array(NEIGH_CACHE_SIZE);
+  readonly sHi = new Int32Array(NEIGH_CACHE_SIZE);
+  readonly sLo = new Int32Array(NEIGH_CACHE_SIZE);
 }
 
 const HOOK_TRACE_NAMES = ['prerouting', 'input', 'forward', 'output', 'postrouting', 'ingress', 'egress'];
@@ -773,7 +777,7 @@ export class Router implements NetfilterHost {
     }
     if (n < 0) return false;
     this.curNhHi = this.net.neigh.macHi(n);
-    this.curNhLo = this.net.neigh.macLo(n);
+    this.curNhLo = this.net.neigh.macLo(n) | 0;
     this.curNhValid = true;
     return true;
   }
@@ -786,6 +790,7 @@ export class Router implements NetfilterHost {
     const pool = this.pool;
     // The neighbour's cached header (the kernel's hh_cache): the device walk for a (device, next
     // hop) pair is done once and reused until it is a second old, so bridge FDB moves are seen.
+    nhLo |= 0; // the cache keys on int32 words
     const ci = (Math.imul(dev ^ Math.imul(nhLo, 0x9e3779b1) ^ (nhHi << 7), 0x85ebca6b) >>> 0) & NEIGH_CACHE_MASK;
     const nc = this.nc;
     let port: number, e0: number, e1: number, dHi: number, dLo: number, sHi: number, sLo: number;
@@ -810,9 +815,9 @@ export class Router implements NetfilterHost {
       e1 = n >= 2 ? encapWord(fp.encapProto[0]!, fp.encapId[0]!) : 0;
       const h = fp.hSource, d = fp.hDest;
       dHi = (d[0]! << 8) | d[1]!;
-      dLo = ((d[2]! << 24) | (d[3]! << 16) | (d[4]! << 8) | d[5]!) >>> 0;
+      dLo = (d[2]! << 24) | (d[3]! << 16) | (d[4]! << 8) | d[5]!;
       sHi = (h[0]! << 8) | h[1]!;
-      sLo = ((h[2]! << 24) | (h[3]! << 16) | (h[4]! << 8) | h[5]!) >>> 0;
+      sLo = (h[2]! << 24) | (h[3]! << 16) | (h[4]! << 8) | h[5]!;
       port = fp.indev;
       nc.dev[ci] = dev; nc.nhHi[ci] = nhHi; nc.nhLo[ci] = nhLo; nc.at[ci] = now;
       nc.port[ci] = port; nc.e0[ci] = e0; nc.e1[ci] = e1; nc.dHi[ci] = dHi; nc.dLo[ci] = dLo; nc.sHi[ci] = sHi; nc.sLo[ci] = sLo;
@@ -1155,14 +1160,14 @@ export class Router implements NetfilterHost {
       }
       if (mask & NAT_CHANGE_SADDR) {
         if (v6) natIpv6SetSrc(b, ip, l4, l4proto, plan, T_SRC);
-        else natIpv4SetSrc(b, ip, l4, plan[T_SRC]!);
+        else natIpv4SetSrc(b, ip, l4, plan[T_SRC]! | 0);
       }
     } else {
       if (mask & NAT_CHANGE_DPORT && l4 >= 0 && l4proto !== IPPROTO_ICMP && l4proto !== IPPROTO_ICMPV6) natSetDport(b, l4, l4proto, plan[T_PORTS]! & 0xffff);
       if (mask & NAT_CHANGE_DPORT && l4 >= 0 && (l4proto === IPPROTO_ICMP || l4proto === IPPROTO_ICMPV6)) natIcmpSetEchoId(b, l4, plan[T_PORTS]! >>> 16);
       if (mask & NAT_CHANGE_DADDR) {
         if (v6) natIpv6SetDst(b, ip, l4, l4proto, plan, T_DST);
-        else natIpv4SetDst(b, ip, l4, plan[T_DST]!);
+        else natIpv4SetDst(b, ip, l4, plan[T_DST]! | 0);
       }
     }
     // Keep the parsed tuple in step with the bytes (later lookups, the flowtable key at flow add).

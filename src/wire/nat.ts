@@ -55,8 +55,10 @@ function udpPatch16(b: Uint8Array, at: number, oldVal: number, newVal: number): 
 
 function ipv4SetAddr(b: Uint8Array, ipOff: number, l4Off: number, field: number, addr: number): void {
   const at = ipOff + field;
-  const old = rd32(b, at);
-  const nv = addr >>> 0;
+  // int32 views of the old and new address: uint32s above 2^31 crossing a call boundary would be
+  // boxed as heap numbers, one allocation per packet (the checksum helpers take either).
+  const old = rd32(b, at) | 0;
+  const nv = addr | 0;
   wr32(b, at, nv);
   wr16(b, ipOff + IPV4_CSUM, csumUpdate32(rd16(b, ipOff + IPV4_CSUM), old, nv));
   if (l4Off < 0) return;
