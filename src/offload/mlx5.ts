@@ -20,7 +20,7 @@
 import type { PacketPool } from '../buffers/pool.ts';
 import { PF_FRAGMENT } from '../buffers/pool.ts';
 import { IPPROTO_TCP, IPPROTO_UDP, TUPLE_WORDS, T_PROTO } from '../wire/tuple.ts';
-import { IdMap, growF64, growI32, growU32, growU8 } from './id-map.ts';
+import { IdMap, growI32 } from './id-map.ts';
 import { BackendCounters, CpuReason, OFFLOAD_F_BIDIRECTIONAL, OffloadRefusal } from './types.ts';
 import type { BackendCaps, FlowPlacement, HardwareBackend, Occupancy, OffloadRequest } from './types.ts';
 
@@ -41,13 +41,28 @@ const KEY_WORDS = TUPLE_WORDS + 1; // tuple + ingress port (meta ingress_ifindex
 const TCP_FIN = 0x01;
 const TCP_RST = 0x04;
 
+/**
+ * One rule (a flow direction) is a record of RULE_WORDS 32-bit words, so a hit reads one or two
+ * adjacent cache lines rather than one per field: the key (tuple + ingress port), its hash, a live
+ * flag, the flowtable's flow id, then packets, bytes and last use as float64 (words 14–19).
+ */
+const RULE_WORDS = 20;
+const R_HASH = 11;
+const R_LIVE = 12;
+const R_FLOW = 13;
+/** Float64 indexes within a rule (its base word / 2 + these). */
+const RF_PKTS = 7;
+const RF_BYTES = 8;
+const RF_LAST = 9;
+
+/** FNV-style hash of the key at `k[o..o+11)`, as an int32 (a returned uint32 would be boxed). */
 function keyHash(k: Int32Array, o: number): number {
-  let h = 0x811c9dc5;
+  let h = 0x811c9dc5 | 0;
   for (let i = 0; i < KEY_WORDS; i++) {
     h = Math.imul(h ^ k[o + i]!, 0x9e3779b1);
     h ^= h >>> 15;
   }
-  return h >>> 0;
+  return h;
 }
 
 export class Mlx5Backend implements HardwareBackend {
@@ -63,15 +78,11 @@ export class Mlx5Backend implements HardwareBackend {
   private lastRefill = 0;
   private readonly flowIndex: IdMap;
   private flowCap: number;
-  private flowId: Float64Array;
   private flowFree: Int32Array;
   private flowFreeTop: number;
-  private swLive: Uint8Array;
-  private swKey: Int32Array;
-  private swHashVal: Uint32Array;
-  private swPkts: Float64Array;
-  private swBytes: Float64Array;
-  private swLast: Float64Array;
+  /** Rule records (RULE_WORDS words per rule sw = flow slot * 2 + dir), and the same as float64. */
+  private rules: Int32Array;
+  private rulesF64: Float64Array;
   /** Open-addressing slots holding sw indices (-1 empty). */
   private slots: Int32Array;
   private slotMask: number;
@@ -89,17 +100,13 @@ export class Mlx5Backend implements HardwareBackend {
     const cap = Math.max(16, opts.initialFlows ?? 1024);
     this.flowIndex = new IdMap(cap);
     this.flowCap = cap;
-    this.flowId = new Float64Array(cap);
     this.flowFree = new Int32Array(cap);
     for (let i = 0; i < cap; i++) this.flowFree[i] = cap - 1 - i;
     this.flowFreeTop = cap;
     const S = cap * 2;
-    this.swLive = new Uint8Array(S);
-    this.swKey = new Int32Array(S * KEY_WORDS);
-    this.swHashVal = new Uint32Array(S);
-    this.swPkts = new Float64Array(S);
-    this.swBytes = new Float64Array(S);
-    this.swLast = new Float64Array(S);
+    const buf = new ArrayBuffer(S * RULE_WORDS * 4);
+    this.rules = new Int32Array(buf);
+    this.rulesF64 = new Float64Array(buf);
     let n = 16;
     while (n < S * 2) n <<= 1;
     this.slots = new Int32Array(n).fill(-1);
@@ -129,18 +136,19 @@ export class Mlx5Backend implements HardwareBackend {
     if (this.flowFreeTop === 0) this.growFlows();
     const fs = this.flowFree[--this.flowFreeTop]!;
     this.flowIndex.set(req.flowId, fs);
-    this.flowId[fs] = req.flowId;
     const dirs = (req.flags & OFFLOAD_F_BIDIRECTIONAL) !== 0 ? 2 : 1;
+    const r = this.rules, f = this.rulesF64;
     for (let dir = 0; dir < dirs; dir++) {
       const sw = fs * 2 + dir;
-      const k = sw * KEY_WORDS;
-      for (let i = 0; i < TUPLE_WORDS; i++) this.swKey[k + i] = req.tuple[dir * TUPLE_WORDS + i]!;
-      this.swKey[k + TUPLE_WORDS] = req.inPort[dir]!;
-      this.swHashVal[sw] = keyHash(this.swKey, k);
-      this.swLive[sw] = 1;
-      this.swPkts[sw] = 0;
-      this.swBytes[sw] = 0;
-      this.swLast[sw] = now;
+      const k = sw * RULE_WORDS;
+      for (let i = 0; i < TUPLE_WORDS; i++) r[k + i] = req.tuple[dir * TUPLE_WORDS + i]!;
+      r[k + TUPLE_WORDS] = req.inPort[dir]!;
+      r[k + R_HASH] = keyHash(r, k);
+      r[k + R_LIVE] = 1;
+      r[k + R_FLOW] = req.flowId;
+      f[(k >> 1) + RF_PKTS] = 0;
+      f[(k >> 1) + RF_BYTES] = 0;
+      f[(k >> 1) + RF_LAST] = now;
       this.insertSlot(sw);
       this.counters.binds++;
     }
@@ -171,9 +179,9 @@ export class Mlx5Backend implements HardwareBackend {
     const fs = this.flowIndex.get(flowId);
     if (fs < 0) return;
     for (let sw = fs * 2; sw <= fs * 2 + 1; sw++) {
-      if (this.swLive[sw] !== 1) continue;
+      if (this.rules[sw * RULE_WORDS + R_LIVE] !== 1) continue;
       this.removeSlot(sw);
-      this.swLive[sw] = 0;
+      this.rules[sw * RULE_WORDS + R_LIVE] = 0;
       this.counters.unbinds++;
     }
     this.flowIndex.delete(flowId);
@@ -192,14 +200,16 @@ export class Mlx5Backend implements HardwareBackend {
     let pk = 0;
     let by = 0;
     let last = -1;
+    const f = this.rulesF64;
     for (let sw = fs * 2; sw <= fs * 2 + 1; sw++) {
-      if (this.swLive[sw] !== 1) continue;
-      pk += this.swPkts[sw]!;
-      by += this.swBytes[sw]!;
-      if (this.swLast[sw]! > last) last = this.swLast[sw]!;
+      if (this.rules[sw * RULE_WORDS + R_LIVE] !== 1) continue;
+      const b = (sw * RULE_WORDS) >> 1;
+      pk += f[b + RF_PKTS]!;
+      by += f[b + RF_BYTES]!;
+      if (f[b + RF_LAST]! > last) last = f[b + RF_LAST]!;
       if (out.length >= 7) {
-        out[3 + (sw & 1) * 2] = this.swPkts[sw]!;
-        out[4 + (sw & 1) * 2] = this.swBytes[sw]!;
+        out[3 + (sw & 1) * 2] = f[b + RF_PKTS]!;
+        out[4 + (sw & 1) * 2] = f[b + RF_BYTES]!;
       }
     }
     out[0] = pk;
@@ -230,13 +240,15 @@ export class Mlx5Backend implements HardwareBackend {
     const sw = this.find(p, keyHash(p, 0));
     if (sw < 0) return this.punt(CpuReason.UN_HIT);
     const len = pool.len[slot]!;
-    this.swPkts[sw] = this.swPkts[sw]! + 1;
-    this.swBytes[sw] = this.swBytes[sw]! + len;
-    this.swLast[sw] = now;
+    const f = this.rulesF64;
+    const b = (sw * RULE_WORDS) >> 1;
+    f[b + RF_PKTS] = f[b + RF_PKTS]! + 1;
+    f[b + RF_BYTES] = f[b + RF_BYTES]! + len;
+    f[b + RF_LAST] = now;
     this.counters.hwPackets++;
     this.counters.hwBytes += len;
     this.lastCpuReason = CpuReason.NONE;
-    return this.flowId[sw >> 1]! * 2 + (sw & 1);
+    return this.rules[sw * RULE_WORDS + R_FLOW]! * 2 + (sw & 1);
   }
 
   private punt(reason: number): number {
@@ -250,11 +262,11 @@ export class Mlx5Backend implements HardwareBackend {
     for (;;) {
       const sw = this.slots[i]!;
       if (sw < 0) return -1;
-      if (this.swHashVal[sw] === h) {
-        const k = sw * KEY_WORDS;
+      const k = sw * RULE_WORDS;
+      if (this.rules[k + R_HASH] === h) {
         let eq = true;
         for (let j = 0; j < KEY_WORDS; j++) {
-          if (this.swKey[k + j] !== p[j]) {
+          if (this.rules[k + j] !== p[j]) {
             eq = false;
             break;
           }
@@ -267,21 +279,21 @@ export class Mlx5Backend implements HardwareBackend {
 
   private insertSlot(sw: number): void {
     if ((this.live + 1) * 2 > this.slots.length) this.rehash(this.slots.length * 2);
-    let i = this.swHashVal[sw]! & this.slotMask;
+    let i = this.rules[sw * RULE_WORDS + R_HASH]! & this.slotMask;
     while (this.slots[i]! >= 0) i = (i + 1) & this.slotMask;
     this.slots[i] = sw;
     this.live++;
   }
 
   private removeSlot(sw: number): void {
-    let i = this.swHashVal[sw]! & this.slotMask;
+    let i = this.rules[sw * RULE_WORDS + R_HASH]! & this.slotMask;
     while (this.slots[i] !== sw) i = (i + 1) & this.slotMask;
     let j = i;
     for (;;) {
       j = (j + 1) & this.slotMask;
       const s = this.slots[j]!;
       if (s < 0) break;
-      const home = this.swHashVal[s]! & this.slotMask;
+      const home = this.rules[s * RULE_WORDS + R_HASH]! & this.slotMask;
       const between = i <= j ? home > i && home <= j : home > i || home <= j;
       if (between) continue;
       this.slots[i] = s;
@@ -299,7 +311,7 @@ export class Mlx5Backend implements HardwareBackend {
     for (let i = 0; i < old.length; i++) {
       const sw = old[i]!;
       if (sw < 0) continue;
-      let j = this.swHashVal[sw]! & this.slotMask;
+      let j = this.rules[sw * RULE_WORDS + R_HASH]! & this.slotMask;
       while (this.slots[j]! >= 0) j = (j + 1) & this.slotMask;
       this.slots[j] = sw;
       this.live++;
@@ -310,15 +322,13 @@ export class Mlx5Backend implements HardwareBackend {
     const old = this.flowCap;
     const cap = old * 2;
     const S = cap * 2;
-    this.flowId = growF64(this.flowId, cap);
     this.flowFree = growI32(this.flowFree, cap, 0);
     for (let i = old; i < cap; i++) this.flowFree[this.flowFreeTop++] = cap - 1 - (i - old);
-    this.swLive = growU8(this.swLive, S);
-    this.swKey = growI32(this.swKey, S * KEY_WORDS, 0);
-    this.swHashVal = growU32(this.swHashVal, S);
-    this.swPkts = growF64(this.swPkts, S);
-    this.swBytes = growF64(this.swBytes, S);
-    this.swLast = growF64(this.swLast, S);
+    const buf = new ArrayBuffer(S * RULE_WORDS * 4);
+    const rules = new Int32Array(buf);
+    rules.set(this.rules);
+    this.rules = rules;
+    this.rulesF64 = new Float64Array(buf);
     this.flowCap = cap;
   }
 
@@ -335,7 +345,7 @@ export class Mlx5Backend implements HardwareBackend {
     const out: FlowPlacement[] = [];
     if (fs < 0) return out;
     for (let sw = fs * 2; sw <= fs * 2 + 1; sw++) {
-      if (this.swLive[sw] === 1) out.push({ dir: sw & 1, engine: 0, bucket: -1, way: -1, state: 'offloaded', why: '' });
+      if (this.rules[sw * RULE_WORDS + R_LIVE] === 1) out.push({ dir: sw & 1, engine: 0, bucket: -1, way: -1, state: 'offloaded', why: '' });
     }
     return out;
   }
