@@ -15,6 +15,8 @@ import { cpus, loadavg, totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import type { BenchCase, BenchSuite } from './case.ts';
 import { allocMarkdown, type AllocRow } from './alloc.ts';
 import { scaleMarkdown, type ScaleRow } from './scale.ts';
@@ -49,6 +51,16 @@ async function loadSuites(filter: string | undefined): Promise<BenchSuite[]> {
   return suites;
 }
 
+let gcFn: (() => void) | null = null;
+/** A full GC (global.gc without starting node with --expose-gc). */
+function forceGc(): void {
+  if (gcFn === null) {
+    setFlagsFromString('--expose-gc');
+    gcFn = runInNewContext('gc') as () => void;
+  }
+  gcFn();
+}
+
 /**
  * Runs each case as its own one-case benny suite, after calling its `setup` exactly once here.
  * (benny's `add` calls a case function up to three times to sniff its type, and a suite prepares
@@ -65,6 +77,11 @@ async function runSuite(suite: BenchSuite, quick: boolean): Promise<ResultRow[]>
     const t0 = performance.now();
     let fn: (() => void) | null = c.setup(quick);
     const timed = fn;
+    // Settle before timing: a full GC (a big setup leaves the collector busy on the other core),
+    // then run the case a while so every path it takes is optimised.
+    forceGc();
+    const warmEnd = performance.now() + (quick ? 100 : 500);
+    while (performance.now() < warmEnd) timed();
     const t1 = performance.now();
     const summary = await b.suite(`${suite.name}: ${c.name}`, config, b.add(c.name, () => timed), b.cycle());
     fn = null;

@@ -252,6 +252,30 @@ export class FlowTable {
     }
   }
 
+  /**
+   * First half of a burst's look-ahead (see Router.receiveBurst): hashes the key as lookupTuple
+   * would and reads its home index slot, so that line is in cache when the packet is processed.
+   * Returns the slot's content, for `warmRecord`. Changes nothing.
+   */
+  warmIndex(a: Uint32Array, off: number, iif: number, enc0: number, enc1: number): number {
+    return this.index[this.hashOf(a, off, iif, enc0 | 0, enc1 | 0) & this.mask]!;
+  }
+
+  /** Second half: reads the first line of the entry `warmIndex` found (if any); returns a word of it. */
+  warmRecord(slotValue: number): number {
+    if (slotValue === 0) return 0;
+    const e = (slotValue & ~this.tagMask) - 1;
+    const k = (e >> 1) * FLOW_STRIDE + R_DIR0 + (e & 1) * DIR_WORDS;
+    // The entry's key and route, and the flow's flags and timeout at the start of the record.
+    return this.u[k + 8]! ^ this.u[k + D_OUT]! ^ this.u[(e >> 1) * FLOW_STRIDE + R_META]!;
+  }
+
+  /** Reads the record lines a fast-path hit on entry `e` uses (after a hardware engine's look-ahead). */
+  warmEntry(e: number): number {
+    const k = (e >> 1) * FLOW_STRIDE + R_DIR0 + (e & 1) * DIR_WORDS;
+    return this.u[k + D_OUT]! ^ this.u[(e >> 1) * FLOW_STRIDE + R_META]!;
+  }
+
   /** `lookupTuple` for a whole key of FLOW_KEY_WORDS words at `k[off..]` (tuple, iif, encaps). */
   lookup(k: Uint32Array, off: number): number {
     return this.lookupTuple(k, off, k[off + K_IIF]!, k[off + K_ENCAP0]!, k[off + K_ENCAP1]!);

@@ -455,6 +455,15 @@ export class MediatekPpe implements HardwareBackend {
   // Hardware half: the packet engine
   // ==============================================================================================
 
+  /** The FOE table (8K entries per PPE) stays in cache: no look-ahead. */
+  warmIndex(_pool: PacketPool, _slot: number, _inPort: number): number {
+    return -1;
+  }
+
+  warmRecord(_handle: number): number {
+    return -1;
+  }
+
   rxLookup(pool: PacketPool, slot: number, inPort: number, now: number): number {
     if (now > this.clock) this.clock = now;
     const ppe = inPort >= 0 && inPort < this.portPpe.length ? this.portPpe[inPort]! : -1;

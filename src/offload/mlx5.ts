@@ -251,6 +251,21 @@ export class Mlx5Backend implements HardwareBackend {
     return this.rules[sw * RULE_WORDS + R_FLOW]! * 2 + (sw & 1);
   }
 
+  warmIndex(pool: PacketPool, slot: number, inPort: number): number {
+    if (pool !== this.lastPool) return -1;
+    const p = this.probe;
+    const pt = this.poolTuple;
+    const toff = slot * TUPLE_WORDS;
+    for (let i = 0; i < TUPLE_WORDS; i++) p[i] = pt[toff + i]!;
+    p[TUPLE_WORDS] = inPort;
+    return this.slots[keyHash(p, 0) & this.slotMask]!;
+  }
+
+  warmRecord(sw: number): number {
+    if (sw < 0) return -1;
+    return this.rules[sw * RULE_WORDS + R_FLOW]! * 2 + (sw & 1);
+  }
+
   private punt(reason: number): number {
     this.lastCpuReason = reason;
     this.counters.cpuReasons[reason]!++;

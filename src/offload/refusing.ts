@@ -52,6 +52,14 @@ export class RefusingBackend implements HardwareBackend {
     return -1;
   }
 
+  warmIndex(_pool: PacketPool, _slot: number, _inPort: number): number {
+    return -1;
+  }
+
+  warmRecord(_handle: number): number {
+    return -1;
+  }
+
   tick(_now: number): void {}
 
   occupancy(): Occupancy {

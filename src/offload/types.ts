@@ -338,6 +338,14 @@ export interface HardwareBackend {
    * path would and skips every CPU stage), or -1 when it goes to the CPU (`lastCpuReason` says why).
    */
   rxLookup(pool: PacketPool, slot: number, inPort: number, now: number): number;
+  /**
+   * Burst look-ahead (Router.receiveBurst), changing nothing: reads the line of the engine's table
+   * that rxLookup will read first for this frame and returns a handle for `warmRecord`, or -1.
+   * Engines whose table fits in cache return -1.
+   */
+  warmIndex(pool: PacketPool, slot: number, inPort: number): number;
+  /** Reads the entry behind a `warmIndex` handle; returns the flowtable entry it forwards on, or -1. */
+  warmRecord(handle: number): number;
   /** Aging scans and deferred work; call at least once per virtual second. */
   tick(now: number): void;
   occupancy(): Occupancy;
