@@ -162,14 +162,14 @@ export function conntrackIn(t: ConntrackTable, pool: PacketPool, slot: number, n
       dir = 0;
       confirmed = false;
       // icmp_pkt_to_tuple keeps type and code in the tuple; kept per connection for the listing.
-      if (isIcmp) t.lastEnd[t.indexOf(handle)] = (icmpType << 8) | bytes[start + l4off + 1]!;
+      if (isIcmp) t.setLastEndAt(t.indexOf(handle), (icmpType << 8) | bytes[start + l4off + 1]!);
     } else {
       handle = ref & ~1;
       dir = ref & 1;
       confirmed = true;
     }
     const idx = t.indexOf(handle);
-    const st = t.status[idx]!;
+    const st = t.statusAt(idx);
     const ctinfo = dir === IP_CT_DIR_REPLY
       ? IP_CT_ESTABLISHED_REPLY
       : st & IPS_SEEN_REPLY ? IP_CT_ESTABLISHED : st & IPS_EXPECTED ? IP_CT_RELATED : IP_CT_NEW;
@@ -201,7 +201,7 @@ export function conntrackIn(t: ConntrackTable, pool: PacketPool, slot: number, n
       setInvalid(pool, slot);
       return 0;
     }
-    if (ctinfo === IP_CT_ESTABLISHED_REPLY && t.isValid(handle)) t.status[idx] = t.status[idx]! | IPS_SEEN_REPLY;
+    if (ctinfo === IP_CT_ESTABLISHED_REPLY && t.isValid(handle)) t.setStatusAt(idx, t.statusAt(idx) | IPS_SEEN_REPLY);
     pool.ct[slot] = handle;
     pool.ctDir[slot] = dir;
     pool.ctInfo[slot] = ctinfo;

@@ -79,7 +79,7 @@ export function entryInfo(t: ConntrackTable, handle: number, now: number): Connt
   if (!t.isValid(handle)) return null;
   const idx = t.indexOf(handle);
   const o = t.tupleOffset(handle, 0);
-  const st = t.status[idx]!;
+  const st = t.statusAt(idx);
   const proto = t.tuples[o + T_PROTO]!;
   return {
     handle,
@@ -87,12 +87,12 @@ export function entryInfo(t: ConntrackTable, handle: number, now: number): Connt
     l4proto: proto & 0xff,
     original: t.tuples.slice(o, o + TUPLE_WORDS),
     reply: t.tuples.slice(o + TUPLE_WORDS, o + 2 * TUPLE_WORDS),
-    tcpState: (proto & 0xff) === 6 ? t.state[idx]! : 0,
+    tcpState: (proto & 0xff) === 6 ? t.stateAt(idx) : 0,
     status: st,
     confirmed: (st & IPS_CONFIRMED) !== 0,
     timeoutLeft: Math.floor(t.timeLeft(handle, now) / NS_PER_SEC),
-    mark: t.mark[idx]!,
-    helper: t.helper[idx]!,
+    mark: t.markAt(idx),
+    helper: t.helperAt(idx),
     srcNat: (st & IPS_SRC_NAT) !== 0,
     dstNat: (st & IPS_DST_NAT) !== 0,
   };
@@ -112,17 +112,17 @@ export function listEntries(t: ConntrackTable, now: number): ConntrackEntryInfo[
 export function formatEntry(t: ConntrackTable, handle: number, now: number): string {
   if (!t.isValid(handle)) return '';
   const idx = t.indexOf(handle);
-  const st = t.status[idx]!;
+  const st = t.statusAt(idx);
   const o = t.tupleOffset(handle, 0);
   const l4 = t.tuples[o + T_PROTO]! & 0xff;
   const parts: string[] = [`${(L4_NAMES[l4] ?? 'unknown').padEnd(8)} ${l4}`];
   const offloaded = (st & IPS_OFFLOAD) !== 0;
   if (!offloaded) parts.push(String(Math.floor(t.timeLeft(handle, now) / NS_PER_SEC)));
-  if (l4 === 6 && !offloaded) parts.push(TCP_CONNTRACK_NAMES[t.state[idx]!] ?? 'NONE');
+  if (l4 === 6 && !offloaded) parts.push(TCP_CONNTRACK_NAMES[t.stateAt(idx)] ?? 'NONE');
   let origTc = -1, replyTc = -1;
   if (l4 === IPPROTO_ICMP || l4 === IPPROTO_ICMPV6) {
     // Type and code of the packet that opened the connection (table.ts lastEnd), inverted for reply.
-    origTc = t.lastEnd[idx]! & 0xffff;
+    origTc = t.lastEndAt(idx) & 0xffff;
     replyTc = (icmpInvertType(origTc >>> 8, l4 === IPPROTO_ICMPV6) << 8) | (origTc & 0xff);
   }
   parts.push(formatTuple(t.tuples, o, origTc));
@@ -131,9 +131,9 @@ export function formatEntry(t: ConntrackTable, handle: number, now: number): str
   if (st & IPS_HW_OFFLOAD) parts.push('[HW_OFFLOAD]');
   else if (offloaded) parts.push('[OFFLOAD]');
   else if (st & IPS_ASSURED) parts.push('[ASSURED]');
-  parts.push(`mark=${t.mark[idx]!}`);
+  parts.push(`mark=${t.markAt(idx)}`);
   // ctnetlink_dump_helpinfo: the helper's name (nf_conntrack_helper.name).
-  const helper = t.helper[idx]!;
+  const helper = t.helperAt(idx);
   if (helper !== 0) parts.push(`helper=${t.helperNames[helper] ?? helper}`);
   parts.push('use=1');
   return parts.join(' ');

@@ -31,18 +31,18 @@ const UDP_STREAM_DELAY_NS = 2 * NS_PER_SEC;
  * after the first packet, 120 s (REPLIED, "stream") and IPS_ASSURED.
  */
 export function udpPacket(t: ConntrackTable, idx: number, confirmed: boolean, now: number): number {
-  if (!confirmed) t.aux[idx] = now + UDP_STREAM_DELAY_NS; // ct->proto.udp.stream_ts
-  const st = t.status[idx]!;
+  if (!confirmed) t.setAuxAt(idx, now + UDP_STREAM_DELAY_NS); // ct->proto.udp.stream_ts
+  const st = t.statusAt(idx);
   if (st & IPS_SEEN_REPLY) {
     let extra = t.udpTimeout;
     let stream = false;
-    if (now > t.aux[idx]!) {
+    if (now > t.auxAt(idx)) {
       extra = t.udpStreamTimeout;
       stream = (st & IPS_ASSURED) === 0;
     }
     t.refresh(idx, extra, now);
     if (st & IPS_NAT_CLASH) return L4_ACCEPT; // never assured: they time out soon
-    if (stream) t.status[idx] = t.status[idx]! | IPS_ASSURED;
+    if (stream) t.setStatusAt(idx, t.statusAt(idx) | IPS_ASSURED);
   } else {
     t.refresh(idx, t.udpTimeout, now);
   }

@@ -245,7 +245,7 @@ function l4UniqueTuple(ct: ConntrackTable, t: Uint32Array, r: NatRange, manip: n
 export function setupNat(ct: ConntrackTable, handle: number, maniptype: number, range: NatRange, now: number): number {
   if (!ct.isValid(handle)) return 0;
   const idx = ct.indexOf(handle);
-  const st = ct.status[idx]!;
+  const st = ct.statusAt(idx);
   if (st & IPS_CONFIRMED) return 0;
   const doneBit = maniptype === NF_NAT_MANIP_SRC ? IPS_SRC_NAT_DONE : IPS_DST_NAT_DONE;
   if (st & doneBit) return 0;
@@ -283,13 +283,13 @@ export function setupNat(ct: ConntrackTable, handle: number, maniptype: number, 
 
   let changed = false;
   for (let i = 0; i < TUPLE_WORDS; i++) if (cand[i] !== curr[i]) { changed = true; break; }
-  let status = ct.status[idx]!;
+  let status = ct.statusAt(idx);
   if (changed) {
     // nf_conntrack_alter_reply: the entry is unconfirmed, so not in the hash yet.
     tupleInvert(ct.tuples, replyOff, cand, 0);
     status |= maniptype === NF_NAT_MANIP_SRC ? IPS_SRC_NAT : IPS_DST_NAT;
   }
-  ct.status[idx] = status | doneBit;
+  ct.setStatusAt(idx, status | doneBit);
   return 0;
 }
 

@@ -31,8 +31,17 @@
  * `setTimeout` on teardown, flow_offload_fixup_ct), and the GC pushes their timeout out as
  * nf_ct_offload_timeout() does in mainline ≤ 6.13.
  *
- * Memory: see `bytesPerConnection()`: about 140 bytes per connection (two 40-byte tuples, two
- * 32-bit hashes, ~4 hash slots, expiry, status, mark, TCP state).
+ * ## Record
+ * Each connection is one record of CT_STRIDE (30) 32-bit words: the ORIGINAL and REPLY tuples
+ * (words 0–19), the two tuple hashes, the TCP tracker flags with helper id and TCP state,
+ * last_end, mark, and the expiry and UDP stream_ts as float64; a lookup compares the tuple and
+ * reads the rest from the same two cache lines. Status, generation and the used flag — what
+ * `isValid` reads — are one "hot" word per connection in an array of their own, small enough to
+ * stay in cache: the offloaded fast path's liveness check reads nothing else. (One array per field
+ * was a cache line, and at 64K+ connections a TLB entry, per field per packet.)
+ *
+ * Memory: see `bytesPerConnection()`: 144 bytes per connection (the 120-byte record, the hot
+ * word, ~4 hash slots, the free stack).
  */
 import {
   T_PROTO as IMPORTED_T_PROTO, TUPLE_WORDS as IMPORTED_TUPLE_WORDS, tupleInvert,
@@ -81,6 +90,19 @@ const EVICTION_SLOTS_PER_BUCKET = 2;
 /** NF_CT_DAY: nf_ct_offload_timeout() pushes an offloaded entry's timeout to now + 1 day. */
 const NF_CT_DAY_NS = 86400 * NS_PER_SEC;
 
+/** Words per connection record, and the record's fields after the two tuples (words 0–19). */
+export const CT_STRIDE = 30;
+const C_HASH = 20; // + dir: the keyed hash of each tuple
+const C_FLAGS = 22; // TCP tracker flags | helper id << 8 | TCP state << 16
+const C_LAST_END = 23;
+const C_MARK = 24;
+// Word 25 is padding (the float64 fields must be 8-byte aligned).
+/** The hot word (ConntrackTable.hot): IPS_* status bits, generation (15 bits) << 16, used << 31. */
+const HOT_GEN_MASK = 0x7fff;
+/** Float64 indexes within a record (its first word / 2 + these): expiry (words 26–27), UDP stream_ts (28–29). */
+const CF_EXPIRES = 13;
+const CF_AUX = 14;
+
 function nextPow2(n: number): number {
   let p = 1;
   while (p < n) p *= 2;
@@ -104,38 +126,23 @@ export class ConntrackTable {
   readonly icmpv6Timeout: number;
   readonly genericTimeout: number;
 
-  // --- per tuple entry (index idx*2 + dir) -------------------------------------------------------
-  /** TUPLE_WORDS words per tuple entry: entry idx's ORIGINAL at (idx*2)*10, REPLY at (idx*2+1)*10. */
-  readonly tuples: Uint32Array;
-  /** Keyed hash of each tuple entry, valid while confirmed. */
-  readonly tupleHash: Uint32Array;
-
-  // --- per connection ----------------------------------------------------------------------------
-  /** IPS_* bits. */
-  readonly status: Uint16Array;
-  /** Absolute expiry in virtual ns once confirmed; relative timeout while unconfirmed. */
-  readonly expires: Float64Array;
-  /** TCP_CONNTRACK_* (TCP only). */
-  readonly state: Uint8Array;
-  /** TCP tracker bits (see tcp.ts). */
-  readonly tcpFlags: Uint8Array;
+  // --- the connection records -------------------------------------------------------------------
   /**
-   * Per-protocol word (like the kernel's `union nf_conntrack_proto`). TCP: last_end of the last
-   * ignored segment. ICMP/ICMPv6: `(type << 8) | code` of the packet that created the connection —
-   * the kernel keeps both in the tuple (icmp_pkt_to_tuple) and `conntrack -L` prints them; flowsim
-   * keys echo by id alone (see wire/tuple.ts), so they are kept here for the listing.
+   * One record of CT_STRIDE 32-bit words per connection (see "Record" above): entry idx's ORIGINAL
+   * tuple at `idx * CT_STRIDE`, its REPLY tuple TUPLE_WORDS further (`tupleOffset`), then the
+   * per-connection fields, which the accessors below read and write.
    */
-  readonly lastEnd: Uint32Array;
-  /** UDP: stream_ts (absolute ns after which a replied flow counts as a stream). */
-  readonly aux: Float64Array;
-  /** ct mark. */
-  readonly mark: Uint32Array;
-  /** Helper id (0 = none), set by `ct helper set`. */
-  readonly helper: Uint8Array;
+  readonly tuples: Uint32Array;
+  /** The same memory as float64 (expiry and UDP stream_ts). */
+  private readonly f64: Float64Array;
+  /**
+   * One hot word per connection, apart from the record: status bits, generation and the used flag —
+   * all `isValid` reads. The offloaded fast path checks only this (nf_ct_is_dying), and at 4 bytes
+   * per connection it stays in cache where the records do not.
+   */
+  private readonly hot: Uint32Array;
   /** Kernel helper name ("ftp", …) of each helper id, index = id; filled by whoever hands out ids. */
   readonly helperNames: string[] = [];
-  readonly gen: Uint16Array;
-  readonly used: Uint8Array;
 
   // --- handle packing ----------------------------------------------------------------------------
   readonly indexBits: number;
@@ -180,18 +187,10 @@ export class ConntrackTable {
     this.genMask = (1 << genBits) - 1;
     this.tagShift = 32 - genBits;
 
-    this.tuples = new Uint32Array(cap * 2 * TUPLE_WORDS);
-    this.tupleHash = new Uint32Array(cap * 2);
-    this.status = new Uint16Array(cap);
-    this.expires = new Float64Array(cap);
-    this.state = new Uint8Array(cap);
-    this.tcpFlags = new Uint8Array(cap);
-    this.lastEnd = new Uint32Array(cap);
-    this.aux = new Float64Array(cap);
-    this.mark = new Uint32Array(cap);
-    this.helper = new Uint8Array(cap);
-    this.gen = new Uint16Array(cap);
-    this.used = new Uint8Array(cap);
+    const buf = new ArrayBuffer(cap * CT_STRIDE * 4);
+    this.tuples = new Uint32Array(buf);
+    this.f64 = new Float64Array(buf);
+    this.hot = new Uint32Array(cap);
 
     const nslots = Math.max(16, nextPow2(Math.ceil((2 * cap) / 0.75)));
     this.slots = new Int32Array(nslots).fill(-1);
@@ -216,15 +215,17 @@ export class ConntrackTable {
 
   /** The connection handle (dir bit clear) of entry `idx` at its current generation. */
   handleOf(idx: number): number {
-    return (this.gen[idx]! << this.refBits) | (idx << 1);
+    return (this.genAt(idx) << this.refBits) | (idx << 1);
   }
 
   /** True while the handle's entry is alive (not deleted, see killHeld) and of the same generation. */
   isValid(handle: number): boolean {
     if (handle < 0) return false;
     const idx = (handle & this.refMask) >>> 1;
-    return idx < this.capacity && this.used[idx] === 1 && handle >>> this.refBits === this.gen[idx] &&
-      (this.status[idx]! & (IPS_DYING | IPS_CONFIRMED)) !== (IPS_DYING | IPS_CONFIRMED);
+    if (idx >= this.capacity) return false;
+    const w = this.hot[idx]!;
+    return w >>> 31 === 1 && handle >>> this.refBits === ((w >>> 16) & HOT_GEN_MASK) &&
+      (w & (IPS_DYING | IPS_CONFIRMED)) !== (IPS_DYING | IPS_CONFIRMED);
   }
 
   /**
@@ -234,16 +235,26 @@ export class ConntrackTable {
   isHeld(handle: number): boolean {
     if (handle < 0) return false;
     const idx = (handle & this.refMask) >>> 1;
-    return idx < this.capacity && this.used[idx] === 1 && handle >>> this.refBits === this.gen[idx];
+    return idx < this.capacity && this.usedAt(idx) === 1 && handle >>> this.refBits === this.genAt(idx);
   }
 
   /** Offset into `tuples` of a connection's tuple for `dir`. */
   tupleOffset(handle: number, dir: number): number {
-    return ((((handle & this.refMask) >>> 1) << 1) | dir) * TUPLE_WORDS;
+    return ((handle & this.refMask) >>> 1) * CT_STRIDE + dir * TUPLE_WORDS;
+  }
+
+  /**
+   * Burst look-ahead (Router.receiveBurst): reads the record line holding the connection's status,
+   * generation and expiry, changing nothing; returns a word of it (0 for no connection).
+   */
+  warm(handle: number): number {
+    if (handle < 0) return 0;
+    const idx = (handle & this.refMask) >>> 1;
+    return idx < this.capacity ? this.hot[idx]! : 0;
   }
 
   isConfirmed(handle: number): boolean {
-    return (this.status[this.indexOf(handle)]! & IPS_CONFIRMED) !== 0;
+    return (this.statusAt(this.indexOf(handle)) & IPS_CONFIRMED) !== 0;
   }
 
   /** Connections allocated, confirmed or not (nf_conntrack_count). */
@@ -284,18 +295,18 @@ export class ConntrackTable {
       if (v < 0) return -1;
       if ((v & ~refMask) === want) {
         const r = v & refMask;
-        const b = r * TUPLE_WORDS;
+        const b = (r >>> 1) * CT_STRIDE + (r & 1) * TUPLE_WORDS;
         if (
           tuples[b] === k0 && tuples[b + 4] === k4 && tuples[b + 8] === k8 && tuples[b + 9] === k9 &&
           tuples[b + 1] === k1 && tuples[b + 2] === key[off + 2] && tuples[b + 3] === key[off + 3] &&
           tuples[b + 5] === key[off + 5] && tuples[b + 6] === key[off + 6] && tuples[b + 7] === key[off + 7]
         ) {
           const idx = r >>> 1;
-          if (this.expires[idx]! <= now && (this.status[idx]! & IPS_OFFLOAD) === 0) {
+          if (this.deadlineAt(idx) <= now && (this.statusAt(idx) & IPS_OFFLOAD) === 0) {
             this.reapExpired(idx);
             return -1;
           }
-          return (this.gen[idx]! << this.refBits) | r;
+          return (this.genAt(idx) << this.refBits) | r;
         }
       }
       i = (i + 1) & mask;
@@ -312,8 +323,8 @@ export class ConntrackTable {
     const idx = (ref & this.refMask) >>> 1;
     if (idx === ignoreIdx) return false;
     if (ignoreIdx >= 0) {
-      const a = idx * 2 * TUPLE_WORDS;
-      const b = ignoreIdx * 2 * TUPLE_WORDS;
+      const a = idx * CT_STRIDE;
+      const b = ignoreIdx * CT_STRIDE;
       let same = true;
       for (let w = 0; w < TUPLE_WORDS; w++) if (this.tuples[a + w] !== this.tuples[b + w]) { same = false; break; }
       if (same) return false;
@@ -340,20 +351,20 @@ export class ConntrackTable {
     }
     const idx = this.freeStack[--this.freeTop]!;
     this.live++;
-    this.used[idx] = 1;
-    this.status[idx] = 0;
-    this.expires[idx] = 0;
-    this.state[idx] = 0;
-    this.tcpFlags[idx] = 0;
-    this.lastEnd[idx] = 0;
-    this.aux[idx] = 0;
-    this.mark[idx] = 0;
-    this.helper[idx] = 0;
-    const o = idx * 2 * TUPLE_WORDS;
+    this.setUsedAt(idx, 1);
+    this.setStatusAt(idx, 0);
+    this.setDeadlineAt(idx, 0);
+    this.setStateAt(idx, 0);
+    this.setTcpFlagsAt(idx, 0);
+    this.setLastEndAt(idx, 0);
+    this.setAuxAt(idx, 0);
+    this.setMarkAt(idx, 0);
+    this.setHelperAt(idx, 0);
+    const o = idx * CT_STRIDE;
     for (let w = 0; w < TUPLE_WORDS; w++) this.tuples[o + w] = key[off + w]!;
     tupleInvert(this.tuples, o + TUPLE_WORDS, this.tuples, o);
-    this.tupleHash[idx * 2] = hash;
-    return this.gen[idx]! << this.refBits | (idx << 1);
+    this.setTupleHashAt(idx * 2, hash);
+    return this.genAt(idx) << this.refBits | (idx << 1);
   }
 
   /**
@@ -365,9 +376,9 @@ export class ConntrackTable {
   confirm(handle: number, now: number): number {
     if (!this.isValid(handle)) return 0;
     const idx = this.indexOf(handle);
-    const st = this.status[idx]!;
+    const st = this.statusAt(idx);
     if (st & IPS_CONFIRMED) return 0;
-    const o = idx * 2 * TUPLE_WORDS;
+    const o = idx * CT_STRIDE;
     const hOrig = hashTuple(this.tuples, o, this.config.seed);
     const hReply = hashTuple(this.tuples, o + TUPLE_WORDS, this.config.seed);
     if (
@@ -380,12 +391,12 @@ export class ConntrackTable {
       this.freeEntry(idx);
       return DropReason.CT_INSERT_FAILED;
     }
-    this.tupleHash[idx * 2] = hOrig;
-    this.tupleHash[idx * 2 + 1] = hReply;
+    this.setTupleHashAt(idx * 2, hOrig);
+    this.setTupleHashAt(idx * 2 + 1, hReply);
     this.insertSlot(idx * 2, hOrig);
     this.insertSlot(idx * 2 + 1, hReply);
-    this.status[idx] = st | IPS_CONFIRMED;
-    this.expires[idx] = now + this.expires[idx]!;
+    this.setStatusAt(idx, st | IPS_CONFIRMED);
+    this.setDeadlineAt(idx, now + this.deadlineAt(idx));
     this.stats.insert++;
     return 0;
   }
@@ -394,7 +405,7 @@ export class ConntrackTable {
   discardUnconfirmed(handle: number): void {
     if (!this.isValid(handle)) return;
     const idx = this.indexOf(handle);
-    if (this.status[idx]! & IPS_CONFIRMED) return;
+    if (this.statusAt(idx) & IPS_CONFIRMED) return;
     this.stats.discarded++;
     this.freeEntry(idx);
   }
@@ -406,8 +417,8 @@ export class ConntrackTable {
   kill(handle: number): boolean {
     if (!this.isValid(handle)) return false;
     const idx = this.indexOf(handle);
-    if (this.status[idx]! & IPS_CONFIRMED) this.deleteConfirmed(idx);
-    else this.status[idx] = this.status[idx]! | IPS_DYING;
+    if (this.statusAt(idx) & IPS_CONFIRMED) this.deleteConfirmed(idx);
+    else this.setStatusAt(idx, this.statusAt(idx) | IPS_DYING);
     return true;
   }
 
@@ -421,11 +432,11 @@ export class ConntrackTable {
   killHeld(handle: number): boolean {
     if (!this.isValid(handle)) return false;
     const idx = this.indexOf(handle);
-    if (!(this.status[idx]! & IPS_CONFIRMED)) return this.kill(handle);
+    if (!(this.statusAt(idx) & IPS_CONFIRMED)) return this.kill(handle);
     this.removeSlot(idx * 2);
     this.removeSlot(idx * 2 + 1);
     this.stats.deletes++;
-    this.status[idx] = this.status[idx]! | IPS_DYING;
+    this.setStatusAt(idx, this.statusAt(idx) | IPS_DYING);
     return true;
   }
 
@@ -434,29 +445,29 @@ export class ConntrackTable {
 
   /** nf_ct_refresh: the timer restarts at `timeoutNs` from now (relative until confirmed). */
   refresh(idx: number, timeoutNs: number, now: number): void {
-    this.expires[idx] = this.status[idx]! & IPS_CONFIRMED ? now + timeoutNs : timeoutNs;
+    this.setDeadlineAt(idx, this.statusAt(idx) & IPS_CONFIRMED ? now + timeoutNs : timeoutNs);
   }
 
   /** Sets the absolute expiry of a confirmed connection (flow_offload_fixup_ct, timeout extension). */
   setTimeout(handle: number, expiresAt: number): boolean {
     if (!this.isValid(handle)) return false;
     const idx = this.indexOf(handle);
-    if (!(this.status[idx]! & IPS_CONFIRMED)) return false;
-    this.expires[idx] = expiresAt;
+    if (!(this.statusAt(idx) & IPS_CONFIRMED)) return false;
+    this.setDeadlineAt(idx, expiresAt);
     return true;
   }
 
   /** Absolute expiry of a confirmed connection (ns), or -1 for a stale handle. */
   expiresAt(handle: number): number {
-    return this.isValid(handle) ? this.expires[this.indexOf(handle)]! : -1;
+    return this.isValid(handle) ? this.deadlineAt(this.indexOf(handle)) : -1;
   }
 
   /** nf_ct_expires: ns left before the connection expires (≥ 0), or -1 for a stale handle. */
   timeLeft(handle: number, now: number): number {
     if (!this.isValid(handle)) return -1;
     const idx = this.indexOf(handle);
-    const e = this.expires[idx]!;
-    return this.status[idx]! & IPS_CONFIRMED ? Math.max(0, e - now) : e;
+    const e = this.deadlineAt(idx);
+    return this.statusAt(idx) & IPS_CONFIRMED ? Math.max(0, e - now) : e;
   }
 
   // --- offload hooks -----------------------------------------------------------------------------
@@ -465,7 +476,7 @@ export class ConntrackTable {
   setOffload(handle: number, hw: boolean): boolean {
     if (!this.isValid(handle)) return false;
     const idx = this.indexOf(handle);
-    this.status[idx] = this.status[idx]! | IPS_OFFLOAD | (hw ? IPS_HW_OFFLOAD : 0);
+    this.setStatusAt(idx, this.statusAt(idx) | IPS_OFFLOAD | (hw ? IPS_HW_OFFLOAD : 0));
     return true;
   }
 
@@ -473,7 +484,7 @@ export class ConntrackTable {
   clearHwOffload(handle: number): boolean {
     if (!this.isValid(handle)) return false;
     const idx = this.indexOf(handle);
-    this.status[idx] = this.status[idx]! & ~IPS_HW_OFFLOAD;
+    this.setStatusAt(idx, this.statusAt(idx) & ~IPS_HW_OFFLOAD);
     return true;
   }
 
@@ -481,19 +492,19 @@ export class ConntrackTable {
   clearOffload(handle: number): boolean {
     if (!this.isValid(handle)) return false;
     const idx = this.indexOf(handle);
-    this.status[idx] = this.status[idx]! & ~(IPS_OFFLOAD | IPS_HW_OFFLOAD);
+    this.setStatusAt(idx, this.statusAt(idx) & ~(IPS_OFFLOAD | IPS_HW_OFFLOAD));
     return true;
   }
 
   // --- small accessors ---------------------------------------------------------------------------
 
   statusOf(handle: number): number {
-    return this.isValid(handle) ? this.status[this.indexOf(handle)]! : 0;
+    return this.isValid(handle) ? this.statusAt(this.indexOf(handle)) : 0;
   }
 
   /** TCP_CONNTRACK_* of a TCP connection. */
   tcpStateOf(handle: number): number {
-    return this.isValid(handle) ? this.state[this.indexOf(handle)]! : 0;
+    return this.isValid(handle) ? this.stateAt(this.indexOf(handle)) : 0;
   }
 
   l4protoOf(handle: number): number {
@@ -501,24 +512,24 @@ export class ConntrackTable {
   }
 
   getMark(handle: number): number {
-    return this.isValid(handle) ? this.mark[this.indexOf(handle)]! : 0;
+    return this.isValid(handle) ? this.markAt(this.indexOf(handle)) : 0;
   }
 
   /** `ct mark set`. */
   setMark(handle: number, mark: number): void {
-    if (this.isValid(handle)) this.mark[this.indexOf(handle)] = mark >>> 0;
+    if (this.isValid(handle)) this.setMarkAt(this.indexOf(handle), mark >>> 0);
   }
 
   getHelper(handle: number): number {
-    return this.isValid(handle) ? this.helper[this.indexOf(handle)]! : 0;
+    return this.isValid(handle) ? this.helperAt(this.indexOf(handle)) : 0;
   }
 
   /** `ct helper set`: helper id (0 = none). The kernel only assigns helpers to unconfirmed entries. */
   setHelper(handle: number, helperId: number): boolean {
     if (!this.isValid(handle)) return false;
     const idx = this.indexOf(handle);
-    if (this.status[idx]! & IPS_CONFIRMED) return false;
-    this.helper[idx] = helperId & 0xff;
+    if (this.statusAt(idx) & IPS_CONFIRMED) return false;
+    this.setHelperAt(idx, helperId & 0xff);
     return true;
   }
 
@@ -540,8 +551,8 @@ export class ConntrackTable {
         this.gcCursor = 0;
         this.gcEarlyDrop = false;
       }
-      if (this.used[idx] !== 1) continue;
-      const st = this.status[idx]!;
+      if (this.usedAt(idx) !== 1) continue;
+      const st = this.statusAt(idx);
       if (!(st & IPS_CONFIRMED)) continue;
       if (st & IPS_DYING) {
         // Deleted while a packet held it (killHeld): already out of the hash, only the memory left.
@@ -549,9 +560,9 @@ export class ConntrackTable {
         continue;
       }
       if (st & IPS_OFFLOAD) {
-        if (this.expires[idx]! - now < NF_CT_DAY_NS / 2) this.expires[idx] = now + NF_CT_DAY_NS;
+        if (this.deadlineAt(idx) - now < NF_CT_DAY_NS / 2) this.setDeadlineAt(idx, now + NF_CT_DAY_NS);
         if (max95 === 0) continue;
-      } else if (this.expires[idx]! <= now) {
+      } else if (this.deadlineAt(idx) <= now) {
         this.reapExpired(idx);
         removed++;
         continue;
@@ -566,11 +577,11 @@ export class ConntrackTable {
 
   /** gc_worker_can_early_drop */
   private gcCanEarlyDrop(idx: number): boolean {
-    const st = this.status[idx]!;
-    const l4 = this.tuples[idx * 2 * TUPLE_WORDS + T_PROTO]! & 0xff;
+    const st = this.statusAt(idx);
+    const l4 = this.tuples[idx * CT_STRIDE + T_PROTO]! & 0xff;
     if (st & IPS_OFFLOAD && l4 !== IPPROTO_UDP) return false;
     if (!(st & IPS_ASSURED)) return true;
-    return l4 === IPPROTO_TCP && tcpCanEarlyDrop(this.state[idx]!);
+    return l4 === IPPROTO_TCP && tcpCanEarlyDrop(this.stateAt(idx));
   }
 
   /**
@@ -593,10 +604,10 @@ export class ConntrackTable {
       let drops = 0;
       for (let k = 0; k < n; k++) {
         const idx = scratch[k]!;
-        if (this.used[idx] !== 1) continue; // both tuples of one connection in the same bucket
-        const st = this.status[idx]!;
+        if (this.usedAt(idx) !== 1) continue; // both tuples of one connection in the same bucket
+        const st = this.statusAt(idx);
         if (!(st & IPS_CONFIRMED)) continue;
-        if (!(st & IPS_OFFLOAD) && this.expires[idx]! <= now) {
+        if (!(st & IPS_OFFLOAD) && this.deadlineAt(idx) <= now) {
           this.reapExpired(idx);
           continue;
         }
@@ -617,25 +628,56 @@ export class ConntrackTable {
   /** Calls `cb` with the handle of every confirmed connection, in entry order (not the packet path). */
   forEachHandle(cb: (handle: number) => void): void {
     for (let idx = 0; idx < this.capacity; idx++) {
-      if (this.used[idx] === 1 && (this.status[idx]! & (IPS_CONFIRMED | IPS_DYING)) === IPS_CONFIRMED) cb(this.handleOf(idx));
+      if (this.usedAt(idx) === 1 && (this.statusAt(idx) & (IPS_CONFIRMED | IPS_DYING)) === IPS_CONFIRMED) cb(this.handleOf(idx));
     }
   }
 
   /** Bytes of every typed array the table holds. */
   memoryBytes(): number {
-    const arrays = [
-      this.tuples, this.tupleHash, this.status, this.expires, this.state, this.tcpFlags, this.lastEnd, this.aux,
-      this.mark, this.helper, this.gen, this.used, this.slots, this.freeStack,
-    ];
-    let n = 0;
-    for (const a of arrays) n += a.byteLength;
-    return n;
+    return this.tuples.byteLength + this.hot.byteLength + this.slots.byteLength + this.freeStack.byteLength;
   }
 
   /** memoryBytes() / capacity. */
   bytesPerConnection(): number {
     return this.memoryBytes() / this.capacity;
   }
+
+  // --- per-connection fields of entry idx (the record's words; see "Record") -------------------
+
+  statusAt(idx: number): number { return this.hot[idx]! & 0xffff; }
+  setStatusAt(idx: number, v: number): void { this.hot[idx] = (this.hot[idx]! & 0xffff0000) | (v & 0xffff); }
+  genAt(idx: number): number { return (this.hot[idx]! >>> 16) & HOT_GEN_MASK; }
+  setGenAt(idx: number, v: number): void { this.hot[idx] = (this.hot[idx]! & 0x8000ffff) | ((v & HOT_GEN_MASK) << 16); }
+  /** 1 while the entry is allocated. */
+  usedAt(idx: number): number { return this.hot[idx]! >>> 31; }
+  setUsedAt(idx: number, v: number): void { this.hot[idx] = (this.hot[idx]! & 0x7fffffff) | ((v & 1) << 31); }
+  tcpFlagsAt(idx: number): number { return this.tuples[idx * CT_STRIDE + C_FLAGS]! & 0xff; }
+  setTcpFlagsAt(idx: number, v: number): void { const w = idx * CT_STRIDE + C_FLAGS; this.tuples[w] = (this.tuples[w]! & 0xffffff00) | (v & 0xff); }
+  helperAt(idx: number): number { return (this.tuples[idx * CT_STRIDE + C_FLAGS]! >>> 8) & 0xff; }
+  setHelperAt(idx: number, v: number): void { const w = idx * CT_STRIDE + C_FLAGS; this.tuples[w] = (this.tuples[w]! & 0xffff00ff) | ((v & 0xff) << 8); }
+  /** TCP_CONNTRACK_* (TCP only). */
+  stateAt(idx: number): number { return (this.tuples[idx * CT_STRIDE + C_FLAGS]! >>> 16) & 0xff; }
+  setStateAt(idx: number, v: number): void { const w = idx * CT_STRIDE + C_FLAGS; this.tuples[w] = (this.tuples[w]! & 0xff00ffff) | ((v & 0xff) << 16); }
+  /**
+   * Per-protocol word (like the kernel's `union nf_conntrack_proto`). TCP: last_end of the last
+   * ignored segment. ICMP/ICMPv6: `(type << 8) | code` of the packet that created the connection —
+   * the kernel keeps both in the tuple (icmp_pkt_to_tuple) and `conntrack -L` prints them; flowsim
+   * keys echo by id alone (see wire/tuple.ts), so they are kept here for the listing.
+   */
+  lastEndAt(idx: number): number { return this.tuples[idx * CT_STRIDE + C_LAST_END]!; }
+  setLastEndAt(idx: number, v: number): void { this.tuples[idx * CT_STRIDE + C_LAST_END] = v; }
+  /** ct mark. */
+  markAt(idx: number): number { return this.tuples[idx * CT_STRIDE + C_MARK]!; }
+  setMarkAt(idx: number, v: number): void { this.tuples[idx * CT_STRIDE + C_MARK] = v; }
+  /** Absolute expiry in virtual ns once confirmed; relative timeout while unconfirmed. */
+  deadlineAt(idx: number): number { return this.f64[idx * (CT_STRIDE >> 1) + CF_EXPIRES]!; }
+  setDeadlineAt(idx: number, v: number): void { this.f64[idx * (CT_STRIDE >> 1) + CF_EXPIRES] = v; }
+  /** UDP: stream_ts (absolute ns after which a replied flow counts as a stream). */
+  auxAt(idx: number): number { return this.f64[idx * (CT_STRIDE >> 1) + CF_AUX]!; }
+  setAuxAt(idx: number, v: number): void { this.f64[idx * (CT_STRIDE >> 1) + CF_AUX] = v; }
+  /** Keyed hash of tuple entry `ref` (idx * 2 + dir), valid while confirmed. */
+  tupleHashAt(ref: number): number { return this.tuples[(ref >>> 1) * CT_STRIDE + C_HASH + (ref & 1)]!; }
+  setTupleHashAt(ref: number, h: number): void { this.tuples[(ref >>> 1) * CT_STRIDE + C_HASH + (ref & 1)] = h; }
 
   // --- internals ---------------------------------------------------------------------------------
 
@@ -652,9 +694,9 @@ export class ConntrackTable {
   }
 
   private freeEntry(idx: number): void {
-    this.used[idx] = 0;
-    this.status[idx] = 0;
-    this.gen[idx] = (this.gen[idx]! + 1) & this.genMask;
+    this.setUsedAt(idx, 0);
+    this.setStatusAt(idx, 0);
+    this.setGenAt(idx, (this.genAt(idx) + 1) & this.genMask);
     this.freeStack[this.freeTop++] = idx;
     this.live--;
   }
@@ -671,7 +713,7 @@ export class ConntrackTable {
     const slots = this.slots;
     const mask = this.slotMask;
     const refMask = this.refMask;
-    let i = this.tupleHash[ref]! & mask;
+    let i = this.tupleHashAt(ref) & mask;
     for (;;) {
       const v = slots[i]!;
       if (v < 0) return; // not present (cannot happen for a confirmed entry)
@@ -684,7 +726,7 @@ export class ConntrackTable {
     for (;;) {
       const v = slots[j]!;
       if (v < 0) break;
-      const home = this.tupleHash[v & refMask]! & mask;
+      const home = this.tupleHashAt(v & refMask) & mask;
       if (((j - home) & mask) >= ((j - hole) & mask)) {
         slots[hole] = v;
         hole = j;

@@ -157,12 +157,12 @@ export function tcpPacket(
     const ns = tcpTransition(IP_CT_DIR_ORIGINAL, index, TCP_CONNTRACK_NONE);
     if (ns >= TCP_CONNTRACK_MAX) return L4_INVALID;
     if (ns !== TCP_CONNTRACK_SYN_SENT && !t.config.tcpLoose) return L4_INVALID;
-    t.state[idx] = TCP_CONNTRACK_NONE;
-    t.tcpFlags[idx] = TCP_NONE_SET;
+    t.setStateAt(idx, TCP_CONNTRACK_NONE);
+    t.setTcpFlagsAt(idx, TCP_NONE_SET);
   }
 
-  let tf = t.tcpFlags[idx]!;
-  let oldState = t.state[idx]!;
+  let tf = t.tcpFlagsAt(idx);
+  let oldState = t.stateAt(idx);
   let newState = tcpTransition(dir, index, oldState);
   const lastIndex = tf & F_LAST_INDEX;
   const lastDir = tf & F_LAST_DIR ? IP_CT_DIR_REPLY : IP_CT_DIR_ORIGINAL;
@@ -179,7 +179,7 @@ export function tcpPacket(
 
   switch (newState) {
     case TCP_CONNTRACK_IGNORE:
-      if (index === TCP_SYNACK_SET && lastIndex === TCP_SYN_SET && lastDir !== dir && (ack >>> 0) === t.lastEnd[idx]) {
+      if (index === TCP_SYNACK_SET && lastIndex === TCP_SYN_SET && lastDir !== dir && (ack >>> 0) === t.lastEndAt(idx)) {
         // b) The SYN/ACK acknowledges a SYN we ignored: client and server are in sync, we were not.
         oldState = TCP_CONNTRACK_SYN_SENT;
         newState = TCP_CONNTRACK_SYN_RECV;
@@ -187,13 +187,13 @@ export function tcpPacket(
         break;
       }
       tf = (tf & ~(F_LAST_INDEX | F_LAST_DIR)) | index | (dir === IP_CT_DIR_REPLY ? F_LAST_DIR : 0);
-      t.lastEnd[idx] = end >>> 0;
+      t.setLastEndAt(idx, end >>> 0);
       if (index === TCP_SYN_SET && dir === IP_CT_DIR_ORIGINAL) {
         // a) SYN in ORIGINAL: annotate; from LAST_ACK, expect a possible RFC 5961 challenge ACK.
         tf &= ~F_EXP_CHALLENGE_ACK;
         if (oldState === TCP_CONNTRACK_LAST_ACK) tf |= F_EXP_CHALLENGE_ACK;
       }
-      t.tcpFlags[idx] = tf;
+      t.setTcpFlagsAt(idx, tf);
       return L4_ACCEPT; // ignored: no state change, no timer refresh
     case TCP_CONNTRACK_MAX:
       return L4_INVALID; // "invalid state"
@@ -203,7 +203,7 @@ export function tcpPacket(
         lastIndex === TCP_SYN_SET && tf & F_EXP_CHALLENGE_ACK
       ) {
         // Detected RFC 5961 challenge ACK: it does not ack the last FIN.
-        t.tcpFlags[idx] = tf & ~F_EXP_CHALLENGE_ACK;
+        t.setTcpFlagsAt(idx, tf & ~F_EXP_CHALLENGE_ACK);
         return L4_ACCEPT;
       }
       break;
@@ -221,12 +221,12 @@ export function tcpPacket(
   // in_window: from here on the segment counts.
   tf = (tf & ~(F_LAST_INDEX | F_LAST_DIR)) | index | (dir === IP_CT_DIR_REPLY ? F_LAST_DIR : 0);
   if (oldState !== newState && newState === TCP_CONNTRACK_FIN_WAIT) tf |= dir === IP_CT_DIR_REPLY ? F_CLOSE_INIT_REPLY : F_CLOSE_INIT_ORIG;
-  t.tcpFlags[idx] = tf;
-  t.state[idx] = newState;
+  t.setTcpFlagsAt(idx, tf);
+  t.setStateAt(idx, newState);
 
   const timeouts = t.tcpTimeouts;
   let timeout = index === TCP_RST_SET ? timeouts[TCP_CONNTRACK_CLOSE]! : timeouts[newState]!;
-  const st = t.status[idx]!;
+  const st = t.statusAt(idx);
   if (!(st & IPS_SEEN_REPLY)) {
     // Only reply so far is a RST: not an established connection, delete it at once.
     if (flags & TCPHDR_RST) {
@@ -240,7 +240,7 @@ export function tcpPacket(
     (oldState === TCP_CONNTRACK_SYN_RECV || oldState === TCP_CONNTRACK_ESTABLISHED) &&
     newState === TCP_CONNTRACK_ESTABLISHED
   ) {
-    t.status[idx] = st | IPS_ASSURED;
+    t.setStatusAt(idx, st | IPS_ASSURED);
   }
   t.refresh(idx, timeout, now);
   return L4_ACCEPT;

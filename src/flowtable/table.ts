@@ -261,19 +261,24 @@ export class FlowTable {
     return this.index[this.hashOf(a, off, iif, enc0 | 0, enc1 | 0) & this.mask]!;
   }
 
-  /** Second half: reads the first line of the entry `warmIndex` found (if any); returns a word of it. */
+  /**
+   * Second half: reads the lines of the entry `warmIndex` found (its key and route, the flow's
+   * flags, timeout and conntrack handle); returns that handle (for ConntrackTable.warm), or -1.
+   */
   warmRecord(slotValue: number): number {
-    if (slotValue === 0) return 0;
-    const e = (slotValue & ~this.tagMask) - 1;
-    const k = (e >> 1) * FLOW_STRIDE + R_DIR0 + (e & 1) * DIR_WORDS;
-    // The entry's key and route, and the flow's flags and timeout at the start of the record.
-    return this.u[k + 8]! ^ this.u[k + D_OUT]! ^ this.u[(e >> 1) * FLOW_STRIDE + R_META]!;
+    if (slotValue === 0) return -1;
+    return this.warmEntry((slotValue & ~this.tagMask) - 1);
   }
 
-  /** Reads the record lines a fast-path hit on entry `e` uses (after a hardware engine's look-ahead). */
+  /** Entries read by the look-ahead (a sink, so the reads are not optimised away). */
+  warmAcc = 0;
+
+  /** Reads the record lines a fast-path hit on entry `e` uses; returns the flow's conntrack handle. */
   warmEntry(e: number): number {
-    const k = (e >> 1) * FLOW_STRIDE + R_DIR0 + (e & 1) * DIR_WORDS;
-    return this.u[k + D_OUT]! ^ this.u[(e >> 1) * FLOW_STRIDE + R_META]!;
+    const b = (e >> 1) * FLOW_STRIDE;
+    const k = b + R_DIR0 + (e & 1) * DIR_WORDS;
+    this.warmAcc ^= this.u[k + 8]! ^ this.u[k + D_OUT]!;
+    return this.u[b + R_CT]! | 0;
   }
 
   /** `lookupTuple` for a whole key of FLOW_KEY_WORDS words at `k[off..]` (tuple, iif, encaps). */

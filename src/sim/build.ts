@@ -436,10 +436,10 @@ export function ctOps(ct: ConntrackTable): FlowCtOps {
     },
     status: (h) => ct.statusOf(h),
     setStatus(h, bits) {
-      if (ct.isValid(h)) ct.status[ct.indexOf(h)] = ct.status[ct.indexOf(h)]! | bits;
+      if (ct.isValid(h)) ct.setStatusAt(ct.indexOf(h), ct.statusAt(ct.indexOf(h)) | bits);
     },
     clearStatus(h, bits) {
-      if (ct.isValid(h)) ct.status[ct.indexOf(h)] = ct.status[ct.indexOf(h)]! & ~bits;
+      if (ct.isValid(h)) ct.setStatusAt(ct.indexOf(h), ct.statusAt(ct.indexOf(h)) & ~bits);
     },
     alive: (h) => ct.isValid(h) && (ct.statusOf(h) & (1 << 9)) === 0,
     fixup(h, now, offloadTimeout) {

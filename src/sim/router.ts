@@ -321,16 +321,21 @@ export class Router implements NetfilterHost {
       if (be !== null && enginePort[port]! >= 0) wb[i] = be.warmIndex(pool, slot, enginePort[port]!);
       else if (ft.isHooked(port)) wf[i] = t.warmIndex(pool.tuple, slot * TUPLE_WORDS, port, this.encapAt(slot, 0, true), this.encapAt(slot, 1, true));
     }
-    // Stage 2: read the records those slots point at.
-    let acc = 0;
+    // Stage 2: read the records those slots point at (the engine's rule, then the flow), keeping
+    // each flow's conntrack handle.
     for (let i = 0; i < n; i++) {
+      let h = -1;
       if (wb[i]! >= 0) {
         const e = be!.warmRecord(wb[i]!);
-        if (e >= 0) acc ^= t.warmEntry(e);
-      } else if (wf[i] !== 0) acc ^= t.warmRecord(wf[i]!);
+        if (e >= 0) h = t.warmEntry(e);
+      } else if (wf[i] !== 0) h = t.warmRecord(wf[i]!);
+      wf[i] = h;
     }
+    // Stage 3: the connections' status lines (the fast path checks the connection is alive).
+    let acc = 0;
+    for (let i = 0; i < n; i++) acc ^= this.ct.warm(wf[i]!);
     this.warmSink = acc;
-    // Stage 3: each frame as `receive` takes it.
+    // Stage 4: each frame as `receive` takes it.
     for (let i = 0; i < n; i++) {
       const slot = slots[i]!, port = ports[i]!;
       if (!this.receiveParsed(slot, port, now)) this.receiveCpu(slot, port, now);

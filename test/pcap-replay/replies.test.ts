@@ -66,7 +66,7 @@ function runOneSided(replies: string | null): ReturnType<typeof runScenario> {
 function onlyConnection(r: ReturnType<typeof runScenario>): { status: number; state: number } {
   const ct = r.built.router.ct;
   const out: { status: number; state: number }[] = [];
-  ct.forEachHandle((h) => { const i = ct.indexOf(h); out.push({ status: ct.status[i]!, state: ct.state[i]! }); });
+  ct.forEachHandle((h) => { const i = ct.indexOf(h); out.push({ status: ct.statusAt(i), state: ct.stateAt(i) }); });
   expect(out).toHaveLength(1);
   return out[0]!;
 }
