@@ -80,7 +80,7 @@ async function runSuite(suite: BenchSuite, quick: boolean): Promise<ResultRow[]>
     // Settle before timing: a full GC (a big setup leaves the collector busy on the other core),
     // then run the case a while so every path it takes is optimised.
     forceGc();
-    const warmEnd = performance.now() + (quick ? 100 : 500);
+    const warmEnd = performance.now() + (quick ? 30 : 500);
     while (performance.now() < warmEnd) timed();
     const t1 = performance.now();
     const summary = await b.suite(`${suite.name}: ${c.name}`, config, b.add(c.name, () => timed), b.cycle());
