@@ -7,8 +7,10 @@
  *
  * Run in its own process (bench/run.ts spawns it) so nothing else allocates while it counts.
  * Heap is measured after a forced full GC before and after the run (heapUsed delta); GCs are
- * counted from `gc` performance entries by kind. Minor GCs in a path that allocates nothing can
- * still come from V8 itself (e.g. OSR/deopt metadata); any major GC or steady growth is a leak.
+ * counted from `gc` performance entries by kind, with V8's memory reducer off (its timer-driven
+ * full GC after the heap shrinks is not caused by the run). Minor GCs in a path that allocates
+ * nothing can still come from V8 itself (e.g. OSR/deopt metadata); any major GC or steady growth
+ * is a leak.
  */
 import { PerformanceObserver, constants } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
@@ -88,6 +90,10 @@ export function allocMarkdown(rows: readonly AllocRow[]): string {
 }
 
 async function main(): Promise<void> {
+  // No memory reducer: it runs a full GC on a timer once the heap has shrunk (as the forced GC
+  // before each measured run makes it), which would count as a major GC without any allocation.
+  // bench/run.ts also passes the flag on the command line.
+  setFlagsFromString('--no-memory-reducer');
   const { values } = parseArgs({ options: { quick: { type: 'boolean', default: false }, flows: { type: 'string' }, packets: { type: 'string' }, json: { type: 'boolean', default: false } } });
   const quick = values.quick === true;
   const flows = values.flows ? Number(values.flows) : quick ? 1024 : 65536;
