@@ -1156,7 +1156,16 @@ export class Router implements NetfilterHost {
     return (st & (maniptype === NAT_MANIP_SRC ? IPS_SRC_NAT_DONE : IPS_DST_NAT_DONE)) !== 0;
   }
 
+  /** Bumped by every NAT binding set up: invalidates natMangle's cached plan. */
+  private natGen = 0;
+  private planSlot = -1;
+  private planHandle = -1;
+  private planDir = 0;
+  private planGen = -1;
+  private planMask = 0;
+
   natSetup(slot: number, maniptype: number, range: NatRange): number {
+    this.natGen++;
     const pool = this.pool;
     const h = pool.ct[slot]!;
     if (h < 0) return 0;
@@ -1203,6 +1212,7 @@ export class Router implements NetfilterHost {
   }
 
   natNullBinding(slot: number, maniptype: number): number {
+    this.natGen++;
     const h = this.pool.ct[slot]!;
     if (h < 0) return 0;
     return allocNullBinding(this.ct, h, maniptype, this.pool.ts[slot]!);
@@ -1215,7 +1225,18 @@ export class Router implements NetfilterHost {
     if (h < 0) return 0;
     const dir = pool.ctDir[slot]!;
     const plan = this.plan;
-    const mask = natManglePlan(this.ct, h, dir, plan, 0);
+    // The plan depends on the connection's tuples only: one computation serves both NAT hooks of
+    // a packet unless a binding was set up in between (natGen).
+    let mask: number;
+    if (slot === this.planSlot && h === this.planHandle && dir === this.planDir && this.natGen === this.planGen) mask = this.planMask;
+    else {
+      mask = natManglePlan(this.ct, h, dir, plan, 0);
+      this.planSlot = slot;
+      this.planHandle = h;
+      this.planDir = dir;
+      this.planGen = this.natGen;
+      this.planMask = mask;
+    }
     if (mask === 0) return 0;
     if (pool.pflags[slot]! & PF_ICMP_ERROR) return this.natIcmpError(slot, maniptype, mask);
     const b = pool.bytes;
