@@ -7,7 +7,7 @@
  * One case repeats software/64K with `router.receive` per packet, to show the look-ahead's worth. The `harness` case is the rig's own cost per packet (slot alloc, header
  * restore, free) included in every e2e number.
  *
- * Then the simulator as users see it: `runScenario` on sim-scenarios/mt7621-pppoe.yaml per mode
+ * Then the simulator as users see it: `runScenario` on sim-scenarios/mt7621-pppoe.yaml per mode (2 s of virtual time, 0.2 s with --quick)
  * (hosts, links, queues, timers and the router), as wall time per offered packet.
  *
  * Quick mode builds 1K and 64K connections (and shortens the simulator runs); the 1M cases are
@@ -77,7 +77,7 @@ function simCase(mode: RealMode): BenchCase {
     },
     setup: (q) => {
       const sc = loadScenario(join(REPO, 'sim-scenarios', 'mt7621-pppoe.yaml'));
-      const duration = q ? 0.5 : 2;
+      const duration = q ? 0.2 : 2;
       const first = runScenario(sc, { mode: scMode, duration_s: duration });
       packets = first.sim.offered;
       return () => {
