@@ -34,7 +34,7 @@ export interface AllocRow {
 
 let gcFn: (() => void) | null = null;
 /** A full GC (global.gc without starting node with --expose-gc). */
-function forceGc(): void {
+export function forceGc(): void {
   if (gcFn === null) {
     setFlagsFromString('--expose-gc');
     gcFn = runInNewContext('gc') as () => void;

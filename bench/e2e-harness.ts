@@ -415,28 +415,33 @@ export class E2eRig {
   private readonly burstPorts = new Int32Array(BURST);
 
   /**
+   * Takes a pool slot and restores template `c` into it: the headers the router rewrites (L2, IP,
+   * TCP: the payload is never read or changed) as a raw copy in 32-bit words — both ends are
+   * 4-byte aligned and byte order does not matter to a copy; cheaper than a copyWithin call (a C++
+   * builtin) per frame.
+   */
+  private restore(c: number): number {
+    const pool = this.pool;
+    const words = this.words;
+    const slot = pool.alloc();
+    const src = this.tplWord[c]!;
+    pool.len[slot] = this.tplLen[c]!;
+    const d = (slot * pool.slotSize + this.headroom) >> 2;
+    for (let w = 0, n = this.tplCopy[c]!; w < n; w++) words[d + w] = words[src + w]!;
+    return slot;
+  }
+
+  /**
    * The timed unit: 64 packets through the whole router as one burst (Router.receiveBurst: all
    * parsed and their flow-table lines loaded, then each processed).
    */
   burst(): void {
-    const pool = this.pool;
-    const words = this.words;
     const mask = this.templates - 1;
-    const slotSize = pool.slotSize;
-    const headroom = this.headroom;
     const slots = this.burstSlots, ports = this.burstPorts;
     const now = (this.now += 1000);
     let c = this.cursor;
     for (let i = 0; i < BURST; i++) {
-      const slot = pool.alloc();
-      const src = this.tplWord[c]!;
-      pool.len[slot] = this.tplLen[c]!;
-      // Restore the headers the router rewrites (L2, IP, TCP: the payload is never read or
-      // changed) as a raw copy in 32-bit words: both ends are 4-byte aligned and byte order does
-      // not matter to a copy. Cheaper than a copyWithin call (a C++ builtin) per frame.
-      const d = (slot * slotSize + headroom) >> 2;
-      for (let w = 0, n = this.tplCopy[c]!; w < n; w++) words[d + w] = words[src + w]!;
-      slots[i] = slot;
+      slots[i] = this.restore(c);
       ports[i] = this.tplPort[c]!;
       c = (c + 1) & mask;
     }
@@ -446,22 +451,12 @@ export class E2eRig {
 
   /** The same 64 packets, each through `router.receive` on its own (no burst look-ahead). */
   burstOneByOne(): void {
-    const pool = this.pool;
-    const words = this.words;
     const router = this.router;
     const mask = this.templates - 1;
-    const slotSize = pool.slotSize;
-    const headroom = this.headroom;
     const now = (this.now += 1000);
     let c = this.cursor;
     for (let i = 0; i < BURST; i++) {
-      const slot = pool.alloc();
-      const src = this.tplWord[c]!;
-      const len = this.tplLen[c]!;
-      pool.len[slot] = len;
-      const d = (slot * slotSize + headroom) >> 2;
-      for (let w = 0, n = this.tplCopy[c]!; w < n; w++) words[d + w] = words[src + w]!;
-      router.receive(slot, this.tplPort[c]!, now);
+      router.receive(this.restore(c), this.tplPort[c]!, now);
       c = (c + 1) & mask;
     }
     this.cursor = c;
@@ -470,19 +465,10 @@ export class E2eRig {
   /** The harness alone: the same alloc + template copy + free, without the router. */
   harnessBurst(): void {
     const pool = this.pool;
-    const words = this.words;
     const mask = this.templates - 1;
-    const slotSize = pool.slotSize;
-    const headroom = this.headroom;
     let c = this.cursor;
     for (let i = 0; i < BURST; i++) {
-      const slot = pool.alloc();
-      const src = this.tplWord[c]!;
-      const len = this.tplLen[c]!;
-      pool.len[slot] = len;
-      const d = (slot * slotSize + headroom) >> 2;
-      for (let w = 0, n = this.tplCopy[c]!; w < n; w++) words[d + w] = words[src + w]!;
-      pool.free(slot);
+      pool.free(this.restore(c));
       c = (c + 1) & mask;
     }
     this.cursor = c;

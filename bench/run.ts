@@ -15,10 +15,8 @@ import { cpus, loadavg, totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
-import { setFlagsFromString } from 'node:v8';
-import { runInNewContext } from 'node:vm';
 import type { BenchCase, BenchSuite } from './case.ts';
-import { allocMarkdown, type AllocRow } from './alloc.ts';
+import { allocMarkdown, forceGc, type AllocRow } from './alloc.ts';
 import { scaleMarkdown, type ScaleRow } from './scale.ts';
 
 interface ResultRow {
@@ -49,16 +47,6 @@ async function loadSuites(filter: string | undefined): Promise<BenchSuite[]> {
     suites.push(suite);
   }
   return suites;
-}
-
-let gcFn: (() => void) | null = null;
-/** A full GC (global.gc without starting node with --expose-gc). */
-function forceGc(): void {
-  if (gcFn === null) {
-    setFlagsFromString('--expose-gc');
-    gcFn = runInNewContext('gc') as () => void;
-  }
-  gcFn();
 }
 
 /**
