@@ -277,7 +277,10 @@ export class FlowTable {
   warmEntry(e: number): number {
     const b = (e >> 1) * FLOW_STRIDE;
     const k = b + R_DIR0 + (e & 1) * DIR_WORDS;
-    this.warmAcc ^= this.u[k + 8]! ^ this.u[k + D_OUT]!;
+    const o = b + R_DIR0 + ((e & 1) ^ 1) * DIR_WORDS;
+    // Every line of the record a hit reads: the key, the route, and the other direction's tuple
+    // (the NAT rewrite takes the new addresses and ports from it); the head (flags, timeout, ct).
+    this.warmAcc ^= this.u[k + 8]! ^ this.u[k + D_OUT]! ^ this.u[k + D_OENC1]! ^ this.u[o + 4]!;
     return this.u[b + R_CT]! | 0;
   }
 
