@@ -544,10 +544,16 @@ export class RigHolder {
   rig: E2eRig | null = null;
 }
 let current: RigHolder | null = null;
+let currentKey = '';
 export function takeRig(opts: RigOptions): RigHolder {
+  // Consecutive cases on the same rig (the stages suite) share it: building 64K connections takes
+  // seconds, and the cases only read it and replay templates.
+  const key = `${opts.topology}/${opts.mode}/${opts.flows}/${opts.templates ?? 0}`;
+  if (current !== null && current.rig !== null && key === currentKey) return current;
   if (current !== null) current.rig = null;
   const h = new RigHolder();
   current = h;
+  currentKey = key;
   h.rig = new E2eRig(opts);
   return h;
 }
