@@ -372,7 +372,9 @@ export class Router implements NetfilterHost {
     const pool = this.pool;
     const reason = this.parseResult[slot]!;
     const l4Broken = reason === DropReason.L4_TRUNCATED || reason === DropReason.TCP_BAD_DOFF || reason === DropReason.UDP_BAD_LENGTH;
-    if (reason !== 0 && !l4Broken && reason !== DropReason.UNKNOWN_ETHERTYPE) {
+    // A bad IPv4 header checksum is ip_rcv_core's to drop, later: a bridge forwards the frame at L2
+    // and the flowtable's ingress hook (nf_flow_offload_ip_hook) never checks the checksum.
+    if (reason !== 0 && !l4Broken && reason !== DropReason.UNKNOWN_ETHERTYPE && reason !== DropReason.IP_CSUM) {
       this.topo.rxDropped[port] = this.topo.rxDropped[port]! + 1;
       this.drop(slot, reason);
       return true;
@@ -408,7 +410,7 @@ export class Router implements NetfilterHost {
     // Shortcut-FE's receive hook (a patched __netif_receive_skb): before netfilter, before the
     // flowtable's ingress hook.
     const sfe = this.sfe;
-    if (sfe !== null && isIp) {
+    if (sfe !== null && isIp && reason !== DropReason.IP_CSUM) {
       const e = sfe.lookup(pool, slot, now);
       if (slot === this.traceSlot) this.note(`  shortcut-fe: ${e >= 0 ? `hit, connection ${e >> 1}` : 'miss'}`);
       if (e >= 0) {
@@ -490,6 +492,12 @@ export class Router implements NetfilterHost {
         this.fastXmit(slot, e, PATH_SOFTWARE, now);
         return;
       }
+    }
+    if (reason === DropReason.IP_CSUM) {
+      // ip_rcv_core: csum_error (the flowtable hooks above forward such a packet of an offloaded flow).
+      this.topo.rxDropped[port] = this.topo.rxDropped[port]! + 1;
+      this.drop(slot, reason);
+      return;
     }
     this.classic(slot, l3Dev, now);
   }

@@ -22,8 +22,19 @@ export const IPPROTO_UDPLITE = 136;
 // Scratch for the IPv6 extension-header walk: one per module, reused by every call.
 const ext = new Ipv6ExtInfo();
 
+/**
+ * Set when the IPv4 header checksum is wrong: parsing goes on (the flowtable's ingress hook runs
+ * before ip_rcv_core and never checks it, so every field must be filled), and `done` then reports
+ * IP_CSUM — the reason ip_rcv_core gives, whatever it would have found after the checksum.
+ */
+let ipCsumBad = false;
+
 function done(pool: PacketPool, slot: number, flags: number, reason: number): number {
   pool.pflags[slot] = flags;
+  if (ipCsumBad) {
+    ipCsumBad = false;
+    return DropReason.IP_CSUM;
+  }
   return reason;
 }
 
@@ -35,7 +46,9 @@ function done(pool: PacketPool, slot: number, flags: number, reason: number): nu
  * - link layer: PKT_TOO_SMALL, VLAN_TRUNCATED, TOO_MANY_TAGS (a third tag), PPPOE_* and
  *   PPP_UNKNOWN_PROTO (pppoe_rcv), UNKNOWN_ETHERTYPE (l3proto still says which);
  * - IPv4 as ip_rcv_core: IP_TRUNCATED, IP_BAD_VERSION, IP_BAD_IHL, IP_CSUM, IP_BAD_TOTLEN;
- *   the packet then ends at its total length (Ethernet padding is ignored);
+ *   the packet then ends at its total length (Ethernet padding is ignored). IP_CSUM comes with
+ *   every field filled as for a good header (and takes precedence over what follows it, as in
+ *   ip_rcv_core): a flowtable hook may still forward the packet (see Router.receiveParsed);
  * - IPv6 as ipv6_rcv: IP_TRUNCATED, IP_BAD_VERSION, IP_BAD_TOTLEN (payload past the frame, or a
  *   jumbogram), IPV6_BAD_EXTHDR, IPV6_EXTHDR_CHAIN (more than 8 extension headers);
  * - transport: L4_TRUNCATED, TCP_BAD_DOFF, UDP_BAD_LENGTH. The kernel does not drop these on
@@ -64,6 +77,7 @@ export function parseFrame(pool: PacketPool, slot: number): number {
   pool.l3off[slot] = 0;
   pool.l4off[slot] = 0;
   let flags = 0;
+  ipCsumBad = false;
 
   if (end - start < ETH_HLEN) return done(pool, slot, 0, DropReason.PKT_TOO_SMALL);
   let at = start + ETH_HLEN;
@@ -122,7 +136,7 @@ export function parseFrame(pool: PacketPool, slot: number): number {
     for (let i = at + 20; i < at + hlen; i += 2) sum += v.getUint16(i);
     sum = (sum & 0xffff) + (sum >>> 16);
     sum = (sum & 0xffff) + (sum >>> 16);
-    if (sum !== 0xffff) return done(pool, slot, flags, DropReason.IP_CSUM);
+    ipCsumBad = sum !== 0xffff;
     const totlen = (b[at + 2]! << 8) | b[at + 3]!;
     if (at + totlen > end || totlen < hlen) return done(pool, slot, flags, DropReason.IP_BAD_TOTLEN);
     end = at + totlen;

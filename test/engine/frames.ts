@@ -69,7 +69,7 @@ export function firstTcpTuple(built: Built): { src: number; dst: number; sport: 
  * Builds an IPv4 TCP frame from host `hostName` to the router and hands it to the router's receive
  * path at `now`, as if it had just arrived on the host's port. Returns false if no buffer was free.
  */
-export function injectTcpFromHost(built: Built, hostName: string, t: { src: number; dst: number; sport: number; dport: number }, opts: { ttl?: number; ipOptionsLen?: number; flags?: number; payload?: number; flow?: number }, now: number): boolean {
+export function injectTcpFromHost(built: Built, hostName: string, t: { src: number; dst: number; sport: number; dport: number }, opts: { ttl?: number; ipOptionsLen?: number; flags?: number; payload?: number; flow?: number; badIpChecksum?: boolean }, now: number): boolean {
   const h = built.hosts.find((x) => x.spec.name === hostName);
   if (!h) throw new Error(`no host ${hostName}`);
   const pool = built.pool;
@@ -88,6 +88,8 @@ export function injectTcpFromHost(built: Built, hostName: string, t: { src: numb
   s.ipv4OptionsLen = opts.ipOptionsLen ?? 0;
   s.payloadLen = opts.payload ?? 100;
   if (buildFrame(pool, slot, s) === 0) { pool.free(slot); return false; }
+  // A header corrupted in transit: flip the low byte of the IPv4 header checksum.
+  if (opts.badIpChecksum === true) pool.bytes[pool.frameStart(slot) + 14 + 11] = pool.bytes[pool.frameStart(slot) + 14 + 11]! ^ 0x5a;
   pool.flow[slot] = opts.flow ?? -1;
   built.router.receive(slot, h.port, now);
   return true;

@@ -185,7 +185,7 @@ describe('packets bigger than the egress MTU with DF set (ip_forward → ip_exce
  * injected packet (or the error it causes) leaves by: the injection runs inside that port's transmit
  * loop.
  */
-function runWithInjection(mode: Mode, at: number, trigger: 'wan' | 'lan1', opts: { ttl?: number; ipOptionsLen?: number; fresh?: boolean }): RecordedRun & { injectedAt: number } {
+function runWithInjection(mode: Mode, at: number, trigger: 'wan' | 'lan1', opts: { ttl?: number; ipOptionsLen?: number; fresh?: boolean; badIpChecksum?: boolean }): RecordedRun & { injectedAt: number } {
   const sc = scenarioFromYaml(scenarioYaml({
     duration: '400ms',
     traffic: ['{ name: up, client: pc, server: net, proto: tcp, dport: 443, direction: upload, rate: 2Mbit, size: 600, end: none }'],
@@ -200,7 +200,7 @@ function runWithInjection(mode: Mode, at: number, trigger: 'wan' | 'lan1', opts:
       if (!opts.fresh && mode !== 'none') expect(built.router.ct.statusOf(t.handle) & IPS_OFFLOAD).toBe(IPS_OFFLOAD);
       const tuple = opts.fresh ? { ...t, sport: 1234, dport: 80 } : t;
       injectedAt = f.timeNs;
-      expect(injectTcpFromHost(built, 'pc', tuple, { ttl: opts.ttl ?? 64, ipOptionsLen: opts.ipOptionsLen ?? 0, flags: opts.fresh ? SYN : ACK }, f.timeNs)).toBe(true);
+      expect(injectTcpFromHost(built, 'pc', tuple, { ttl: opts.ttl ?? 64, ipOptionsLen: opts.ipOptionsLen ?? 0, flags: opts.fresh ? SYN : ACK, badIpChecksum: opts.badIpChecksum === true }, f.timeNs)).toBe(true);
     },
   });
   expect(injectedAt).toBeGreaterThan(0);
@@ -262,6 +262,34 @@ describe('IPv4 options go to the classic path (nf_flow_tuple_ip: ip_has_options;
     expect(decode(injected[0]!).ihl).toBe(24);
     expect(r.report.flowtable.fast_path_misses['fragment or IP options']).toBe(1);
     expect(r.report.flowtable.teardowns).toBe(0);
+    const later = flowFrames(r, 0).filter((f) => f.timeNs > r.injectedAt + 1e6);
+    expect(later.length).toBeGreaterThan(5);
+    expect(later.every((f) => f.path === PATH_SOFTWARE)).toBe(true);
+  });
+});
+
+describe('a bad IPv4 header checksum (ip_rcv_core: csum_error; nf_flow_offload_ip_hook never checks it)', () => {
+  it('classic path: the packet is dropped as IP_CSUM before PREROUTING', () => {
+    const r = runWithInjection('none', 30, 'lan1', { badIpChecksum: true });
+    expect(r.frames.filter((f) => f.flow === -1)).toEqual([]);
+    expect(r.report.drops.IP_CSUM).toBe(1);
+  });
+
+  it('software fast path: a packet of an offloaded flow is forwarded, NATed, with its header checksum still wrong', () => {
+    const r = runWithInjection('software', 30, 'lan1', { badIpChecksum: true });
+    const injected = r.frames.filter((f) => f.flow === -1);
+    expect(injected.length).toBe(1);
+    expect(injected[0]!.iface).toBe('wan');
+    expect(injected[0]!.path).toBe(PATH_SOFTWARE);
+    expect(r.report.drops.IP_CSUM ?? 0).toBe(0);
+    // The rewrite is incremental (csum_replace4, ip_decrease_ttl): the error travels on. A header
+    // that sums to 0xffff is valid; the injected one sums 0x5a short or over in its low byte.
+    const b = Buffer.from(injected[0]!.hex, 'hex');
+    let sum = 0;
+    for (let i = 14; i < 34; i += 2) sum += (b[i]! << 8) | b[i + 1]!;
+    while (sum > 0xffff) sum = (sum & 0xffff) + (sum >>> 16);
+    expect(sum).not.toBe(0xffff);
+    // The flow is untouched: later packets still take the fast path.
     const later = flowFrames(r, 0).filter((f) => f.timeNs > r.injectedAt + 1e6);
     expect(later.length).toBeGreaterThan(5);
     expect(later.every((f) => f.path === PATH_SOFTWARE)).toBe(true);
