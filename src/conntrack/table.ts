@@ -228,6 +228,15 @@ export class ConntrackTable {
       (w & (IPS_DYING | IPS_CONFIRMED)) !== (IPS_DYING | IPS_CONFIRMED);
   }
 
+  /** isValid and not dying (nf_ct_is_dying), from one read of the hot word: the fast path's check. */
+  isLive(handle: number): boolean {
+    if (handle < 0) return false;
+    const idx = (handle & this.refMask) >>> 1;
+    if (idx >= this.capacity) return false;
+    const w = this.hot[idx]!;
+    return w >>> 31 === 1 && handle >>> this.refBits === ((w >>> 16) & HOT_GEN_MASK) && (w & IPS_DYING) === 0;
+  }
+
   /**
    * True while the packet that carries `handle` may still use the entry: it is alive, or it was
    * deleted by killHeld during that packet's own conntrack pass (the skb keeps its reference).

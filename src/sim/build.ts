@@ -441,7 +441,7 @@ export function ctOps(ct: ConntrackTable): FlowCtOps {
     clearStatus(h, bits) {
       if (ct.isValid(h)) ct.setStatusAt(ct.indexOf(h), ct.statusAt(ct.indexOf(h)) & ~bits);
     },
-    alive: (h) => ct.isValid(h) && (ct.statusOf(h) & (1 << 9)) === 0,
+    alive: (h) => ct.isLive(h),
     fixup(h, now, offloadTimeout) {
       // flow_offload_fixup_ct (mainline 6.6/6.12): keep the TCP state, timeout = state's − offload timeout.
       if (!ct.isValid(h)) return;

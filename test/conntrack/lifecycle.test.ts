@@ -216,3 +216,32 @@ describe('TCP and the table together', () => {
     void c;
   });
 });
+
+describe('isLive: the flowtable\'s view of a connection (flow_offload_lookup: nf_ct_is_dying)', () => {
+  it('is true for a confirmed entry and false once it is killed, deleted while held, or its slot is reused', () => {
+    const h = new Harness();
+    const a = h.inOnly(udp(2000));
+    expect(h.ct.confirm(a.ct, h.now)).toBe(0);
+    expect(h.ct.isLive(a.ct)).toBe(true);
+    // Deleted while its packet holds it (nf_ct_kill_acct from the tracker): still held, not live.
+    expect(h.ct.killHeld(a.ct)).toBe(true);
+    expect(h.ct.isHeld(a.ct)).toBe(true);
+    expect(h.ct.isLive(a.ct)).toBe(false);
+    const b = h.inOnly(udp(2001));
+    expect(h.ct.confirm(b.ct, h.now)).toBe(0);
+    expect(h.ct.kill(b.ct)).toBe(true);
+    expect(h.ct.isLive(b.ct)).toBe(false);
+    // An unconfirmed entry marked dying by kill() is not live either.
+    const c = h.inOnly(udp(2002));
+    expect(h.ct.isLive(c.ct)).toBe(true);
+    h.ct.kill(c.ct);
+    expect(h.ct.isLive(c.ct)).toBe(false);
+    // A stale handle to a reused slot is not live; the new connection's handle is.
+    h.ct.discardUnconfirmed(c.ct);
+    const d = h.inOnly(udp(2003));
+    expect(h.ct.indexOf(d.ct)).toBe(h.ct.indexOf(c.ct));
+    expect(h.ct.isLive(c.ct)).toBe(false);
+    expect(h.ct.isLive(d.ct)).toBe(true);
+    expect(h.ct.isLive(-1)).toBe(false);
+  });
+});
