@@ -251,9 +251,10 @@ export class Flowtables {
    * The flowtable ingress hook on device `dev` (nf_flow_offload_ip_hook): returns the entry
    * (`flow*2+dir`) when the fast path takes the packet — the caller then calls `rewrite` and
    * transmits — or -1 for the classic path, with the reason in `lastMiss`.
-   * `encap0/encap1` are the encapsulation words the packet carries at this device.
+   * `encap0/encap1` are the encapsulation words the packet carries at this device; `keyHash` is
+   * the key's FlowTable.hashOf when the caller has it (`keyHashKnown`).
    */
-  hook(pool: PacketPool, slot: number, dev: number, encap0: number, encap1: number, now: number): number {
+  hook(pool: PacketPool, slot: number, dev: number, encap0: number, encap1: number, now: number, keyHash = 0, keyHashKnown = false): number {
     const l3proto = pool.l3proto[slot]!;
     if (l3proto !== ETH_P_IP && l3proto !== ETH_P_IPV6) return this.miss(MISS_NOT_IP);
     if (pool.pflags[slot]! & (PF_FRAGMENT | PF_IP_OPTIONS)) return this.miss(MISS_FRAG_OPTS);
@@ -268,7 +269,8 @@ export class Flowtables {
     const ttl = l3proto === ETH_P_IP ? b[ip + 8]! : b[ip + 7]!;
     if (ttl <= 1) return this.miss(MISS_TTL);
     const t = this.table;
-    const e = t.lookupTuple(tup, tw, dev, encap0, encap1);
+    // The key's hash, when the caller computed it already (a burst's look-ahead), is not redone.
+    const e = keyHashKnown ? t.lookupHashed(tup, tw, dev, encap0, encap1, keyHash) : t.lookupTuple(tup, tw, dev, encap0, encap1);
     if (e < 0) return this.miss(MISS_NO_FLOW);
     const flow = e >> 1;
     if (t.flags(flow) & NF_FLOW_TEARDOWN || !this.ct.alive(t.ct(flow))) return this.miss(MISS_TEARDOWN);

@@ -226,10 +226,14 @@ export class FlowTable {
    * TEARDOWN and dying checks are the caller's).
    */
   lookupTuple(a: Uint32Array, off: number, iif: number, enc0: number, enc1: number): number {
+    return this.lookupHashed(a, off, iif, enc0, enc1, this.hashOf(a, off, iif, enc0 | 0, enc1 | 0));
+  }
+
+  /** `lookupTuple` with the key's hash (`hashOf`) already computed. */
+  lookupHashed(a: Uint32Array, off: number, iif: number, enc0: number, enc1: number, h: number): number {
     // Encapsulation words compare as int32 (encapWord); the record holds them as uint32.
     enc0 |= 0;
     enc1 |= 0;
-    const h = this.hashOf(a, off, iif, enc0, enc1);
     const tag = h & this.tagMask;
     const index = this.index;
     const mask = this.mask;
@@ -253,12 +257,12 @@ export class FlowTable {
   }
 
   /**
-   * First half of a burst's look-ahead (see Router.receiveBurst): hashes the key as lookupTuple
-   * would and reads its home index slot, so that line is in cache when the packet is processed.
-   * Returns the slot's content, for `warmRecord`. Changes nothing.
+   * First half of a burst's look-ahead (see Router.receiveBurst): reads the home index slot of a
+   * key's hash (`hashOf`), so that line is in cache when the packet is processed. Returns the
+   * slot's content, for `warmRecord`. Changes nothing.
    */
-  warmIndex(a: Uint32Array, off: number, iif: number, enc0: number, enc1: number): number {
-    return this.index[this.hashOf(a, off, iif, enc0 | 0, enc1 | 0) & this.mask]!;
+  warmIndex(h: number): number {
+    return this.index[h & this.mask]!;
   }
 
   /**

@@ -224,6 +224,8 @@ export class Router implements NetfilterHost {
     this.sink = sink;
     const n = this.topo.count + 1;
     this.parseResult = new Uint16Array(parts.pool.capacity);
+    this.rxHash = new Int32Array(parts.pool.capacity);
+    this.rxHashKnown = new Uint8Array(parts.pool.capacity);
     this.sfe = parts.shortcut ?? null;
     this.ctPackets = new Uint32Array(this.sfe ? parts.ct.capacity : 0);
     this.addr4 = new Uint32Array(n);
@@ -319,7 +321,13 @@ export class Router implements NetfilterHost {
       const l3 = pool.l3proto[slot]!;
       if (l3 !== ETH_P_IP && l3 !== ETH_P_IPV6) continue;
       if (be !== null && enginePort[port]! >= 0) wb[i] = be.warmIndex(pool, slot, enginePort[port]!);
-      else if (ft.isHooked(port)) wf[i] = t.warmIndex(pool.tuple, slot * TUPLE_WORDS, port, this.encapAt(slot, 0, true), this.encapAt(slot, 1, true));
+      else if (ft.isHooked(port)) {
+        // The port hook's key hash, kept for the lookup proper (receiveCpu).
+        const h = t.hashOf(pool.tuple, slot * TUPLE_WORDS, port, this.encapAt(slot, 0, true), this.encapAt(slot, 1, true));
+        this.rxHash[slot] = h;
+        this.rxHashKnown[slot] = 1;
+        wf[i] = t.warmIndex(h);
+      }
     }
     // Stage 2: read the records those slots point at (the engine's rule, then the flow), keeping
     // each flow's conntrack handle.
@@ -364,6 +372,7 @@ export class Router implements NetfilterHost {
     pool.ts[slot] = now;
     const reason = parseFrame(pool, slot);
     this.parseResult[slot] = reason;
+    this.rxHashKnown[slot] = 0;
     return reason;
   }
 
@@ -396,6 +405,9 @@ export class Router implements NetfilterHost {
 
   /** parseFrame's result per slot, between receiveHw and receiveCpu. */
   private readonly parseResult: Uint16Array;
+  /** The port hook's flowtable key hash per slot, when receiveBurst computed it (rxHashKnown 1). */
+  private readonly rxHash: Int32Array;
+  private readonly rxHashKnown: Uint8Array;
 
   /** The CPU's receive path for a frame `receiveHw` left (its parse result is kept on the slot). */
   receiveCpu(slot: number, port: number, now: number): void {
@@ -423,7 +435,7 @@ export class Router implements NetfilterHost {
     const ft = this.ft;
     if (slot === this.traceSlot) this.note(ft.isHooked(port) ? `  flowtable hook on ${this.topo.name(port)}:` : `  flowtable: no hook on ${this.topo.name(port)} (not in any flowtable's devices)`);
     if (isIp && ft.isHooked(port)) {
-      const e = ft.hook(pool, slot, port, this.encapAt(slot, 0, true), this.encapAt(slot, 1, true), now);
+      const e = ft.hook(pool, slot, port, this.encapAt(slot, 0, true), this.encapAt(slot, 1, true), now, this.rxHash[slot]!, this.rxHashKnown[slot] === 1);
       if (slot === this.traceSlot) this.note(`    ${e >= 0 ? `hit, flow ${e >> 1}` : `miss: ${FAST_PATH_MISS[ft.lastMiss]}`}`);
       if (e >= 0) {
         this.topo.countRx(port, pool.len[slot]!);
