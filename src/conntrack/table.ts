@@ -220,21 +220,26 @@ export class ConntrackTable {
 
   /** True while the handle's entry is alive (not deleted, see killHeld) and of the same generation. */
   isValid(handle: number): boolean {
-    if (handle < 0) return false;
+    const w = this.hotOf(handle);
+    return w !== 0 && (w & (IPS_DYING | IPS_CONFIRMED)) !== (IPS_DYING | IPS_CONFIRMED);
+  }
+
+  /**
+   * The hot word of the handle's entry as an int32 (a returned uint32 with bit 31 set would be
+   * boxed), or 0 when the handle is stale: entry free, or of another generation.
+   */
+  private hotOf(handle: number): number {
+    if (handle < 0) return 0;
     const idx = (handle & this.refMask) >>> 1;
-    if (idx >= this.capacity) return false;
+    if (idx >= this.capacity) return 0;
     const w = this.hot[idx]!;
-    return w >>> 31 === 1 && handle >>> this.refBits === ((w >>> 16) & HOT_GEN_MASK) &&
-      (w & (IPS_DYING | IPS_CONFIRMED)) !== (IPS_DYING | IPS_CONFIRMED);
+    return w >>> 31 === 1 && handle >>> this.refBits === ((w >>> 16) & HOT_GEN_MASK) ? w | 0 : 0;
   }
 
   /** isValid and not dying (nf_ct_is_dying), from one read of the hot word: the fast path's check. */
   isLive(handle: number): boolean {
-    if (handle < 0) return false;
-    const idx = (handle & this.refMask) >>> 1;
-    if (idx >= this.capacity) return false;
-    const w = this.hot[idx]!;
-    return w >>> 31 === 1 && handle >>> this.refBits === ((w >>> 16) & HOT_GEN_MASK) && (w & IPS_DYING) === 0;
+    const w = this.hotOf(handle);
+    return w !== 0 && (w & IPS_DYING) === 0;
   }
 
   /**
@@ -242,9 +247,7 @@ export class ConntrackTable {
    * deleted by killHeld during that packet's own conntrack pass (the skb keeps its reference).
    */
   isHeld(handle: number): boolean {
-    if (handle < 0) return false;
-    const idx = (handle & this.refMask) >>> 1;
-    return idx < this.capacity && this.usedAt(idx) === 1 && handle >>> this.refBits === this.genAt(idx);
+    return this.hotOf(handle) !== 0;
   }
 
   /** Offset into `tuples` of a connection's tuple for `dir`. */
@@ -259,7 +262,7 @@ export class ConntrackTable {
   warm(handle: number): number {
     if (handle < 0) return 0;
     const idx = (handle & this.refMask) >>> 1;
-    return idx < this.capacity ? this.hot[idx]! : 0;
+    return idx < this.capacity ? this.hot[idx]! | 0 : 0; // int32: see hotOf
   }
 
   isConfirmed(handle: number): boolean {

@@ -32,7 +32,7 @@
  * degrade after churn.
  */
 import { TUPLE_WORDS } from '../wire/tuple.ts';
-import { FLOW_KEY_WORDS, K_ENCAP0, K_ENCAP1, K_IIF, type FlowRouteDir } from './types.ts';
+import { K_ENCAP0, K_ENCAP1, K_IIF, type FlowRouteDir } from './types.ts';
 
 /** Words per flow record. */
 export const FLOW_STRIDE = 46;
@@ -388,4 +388,3 @@ function mix(h: number, word: number): number {
   return (Math.imul(h, 5) + 0xe6546b64) | 0;
 }
 
-void FLOW_KEY_WORDS;

@@ -233,10 +233,7 @@ export class Mlx5Backend implements HardwareBackend {
       this.lastPool = pool;
       this.poolTuple = new Int32Array(pool.tuple.buffer, pool.tuple.byteOffset, pool.tuple.length);
     }
-    const p = this.probe;
-    const pt = this.poolTuple;
-    for (let i = 0; i < TUPLE_WORDS; i++) p[i] = pt[toff + i]!;
-    p[TUPLE_WORDS] = inPort;
+    const p = this.probeKey(toff, inPort);
     const sw = this.find(p, keyHash(p, 0));
     if (sw < 0) return this.punt(CpuReason.UN_HIT);
     const len = pool.len[slot]!;
@@ -253,12 +250,17 @@ export class Mlx5Backend implements HardwareBackend {
 
   warmIndex(pool: PacketPool, slot: number, inPort: number): number {
     if (pool !== this.lastPool) return -1;
+    const p = this.probeKey(slot * TUPLE_WORDS, inPort);
+    return this.slots[keyHash(p, 0) & this.slotMask]!;
+  }
+
+  /** The lookup key of the packet whose tuple is at `poolTuple[toff..]`, arriving on `inPort`. */
+  private probeKey(toff: number, inPort: number): Int32Array {
     const p = this.probe;
     const pt = this.poolTuple;
-    const toff = slot * TUPLE_WORDS;
     for (let i = 0; i < TUPLE_WORDS; i++) p[i] = pt[toff + i]!;
     p[TUPLE_WORDS] = inPort;
-    return this.slots[keyHash(p, 0) & this.slotMask]!;
+    return p;
   }
 
   warmRecord(sw: number): number {
