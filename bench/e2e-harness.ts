@@ -375,7 +375,8 @@ export class E2eRig {
       offloaded: off.offloaded,
       hwOffloaded: off.hw,
       ctBytesPerConn: ct.memoryBytes() / ct.capacity,
-      ftBytesPerConn: ft.table.memoryBytes / ft.table.capacity,
+      // The flowtable: its records and index, and the offload work queue as it stands.
+      ftBytesPerConn: ft.memoryBytes / ft.table.capacity,
     };
     this.onPathShare = this.validate(opts.mode, ppe ? 0.9 : 0.99);
     void IPS_CONFIRMED; void IPS_OFFLOAD; void IPS_HW_OFFLOAD; void IPPROTO_TCP; void this.slotBase;

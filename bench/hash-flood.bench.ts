@@ -113,12 +113,13 @@ function flowtableCase(kind: TupleSet): BenchCase {
     mode: null, flows: N, packetsPerCall: BURST_SIZE,
     setup: () => {
       const keys = tupleSet(kind, N);
-      const t = new FlowTable(N, RUN_SEED);
+      // The tuple set is laid out as a conntrack table's tuples are: flow i's two at i * 2 * TUPLE_WORDS.
+      const t = new FlowTable(N, RUN_SEED, keys, 2 * TUPLE_WORDS);
       const ra = newFlowRouteDir(), rb = newFlowRouteDir();
       ra.inIf = 2; rb.inIf = 3;
       const lk = new Uint32Array(N * 2 * FLOW_KEY_WORDS);
       for (let i = 0; i < N; i++) {
-        t.add(keys.subarray(i * 2 * TUPLE_WORDS, (i + 1) * 2 * TUPLE_WORDS), [ra, rb], i, 0, FAR, 0);
+        t.add(i, [ra, rb], i, 0, FAR, 0);
         for (let d = 0; d < 2; d++) {
           lk.set(keys.subarray((i * 2 + d) * TUPLE_WORDS, (i * 2 + d + 1) * TUPLE_WORDS), (i * 2 + d) * FLOW_KEY_WORDS);
           lk[(i * 2 + d) * FLOW_KEY_WORDS + K_IIF] = d === 0 ? 2 : 3;

@@ -203,9 +203,9 @@ function explain(built: Built, slot: number, path: string): string {
   for (let flow = 0; flow < t.capacity; flow++) {
     if (!t.inUse(flow)) continue;
     for (let dir = 0; dir < 2; dir++) {
-      const k = t.entryBase(flow * 2 + dir);
+      const k = t.tupleBase(flow * 2 + dir);
       let same = true;
-      for (let i = 0; i < TUPLE_WORDS && same; i++) same = t.u[k + i] === pool.tuple[tw + i];
+      for (let i = 0; i < TUPLE_WORDS && same; i++) same = t.tuples[k + i] === pool.tuple[tw + i];
       if (!same) continue;
       const places = be.entries(flow);
       const refused = [...ft.stats.hwRefused.keys()];

@@ -2,7 +2,7 @@
 export * from './constants.ts';
 export * from './config.ts';
 export { ConntrackStats } from './stats.ts';
-export { ConntrackTable, NF_CT_EVICTION_RANGE, tcpCanEarlyDrop } from './table.ts';
+export { ConntrackTable, CT_STRIDE, NF_CT_EVICTION_RANGE, tcpCanEarlyDrop } from './table.ts';
 export { conntrackIn, setUntracked } from './conntrack-in.ts';
 export { TCP_CONNTRACKS, tcpTransition, tcpFlagIndex, tcpFlagsValid, TCP_SYN_SET, TCP_SYNACK_SET, TCP_FIN_SET, TCP_ACK_SET, TCP_RST_SET, TCP_NONE_SET } from './tcp.ts';
 export {

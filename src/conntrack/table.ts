@@ -40,8 +40,19 @@
  * stay in cache: the offloaded fast path's liveness check reads nothing else. (One array per field
  * was a cache line, and at 64K+ connections a TLB entry, per field per packet.)
  *
- * Memory: see `bytesPerConnection()`: 144 bytes per connection (the 120-byte record, the hot
- * word, ~4 hash slots, the free stack).
+ * Free records form a LIFO list threaded through their first word (no separate free stack).
+ *
+ * ## A flowtable flow's reference
+ * The flowtable reads an offloaded connection's tuples from this record (a flow is the
+ * connection's extension: FlowTable), so `holdFlow` marks the record as used by a flow (a bit of
+ * the hot word) and `releaseFlow` drops it, as flow_offload_alloc/flow_offload_free take and put
+ * the kernel's reference. Deleting a held connection (kill, expiry, early drop) takes it out of
+ * the hash at once — lookups miss it, isLive is false, so the fast path misses and the flowtable
+ * GC tears the flow down — but the record is freed only at the release. Like the kernel's
+ * nf_conntrack_count, `count` includes such entries until then.
+ *
+ * Memory: see `bytesPerConnection()`: 140 bytes per connection (the 120-byte record, the hot
+ * word, ~4 hash slots).
  */
 import {
   T_PROTO as IMPORTED_T_PROTO, TUPLE_WORDS as IMPORTED_TUPLE_WORDS, tupleInvert,
@@ -97,8 +108,15 @@ const C_FLAGS = 22; // TCP tracker flags | helper id << 8 | TCP state << 16
 const C_LAST_END = 23;
 const C_MARK = 24;
 // Word 25 is padding (the float64 fields must be 8-byte aligned).
-/** The hot word (ConntrackTable.hot): IPS_* status bits, generation (15 bits) << 16, used << 31. */
-const HOT_GEN_MASK = 0x7fff;
+/**
+ * The hot word (ConntrackTable.hot): IPS_* status bits, generation (14 bits) << 16, held by a flow
+ * << 30, used << 31.
+ */
+const HOT_GEN_MASK = 0x3fff;
+/** A flowtable flow uses the record (its tuples): freeing waits for releaseFlow (nf_ct_put). */
+const HOT_FLOW_REF = 1 << 30;
+/** Free records are a LIFO list threaded through their first word (the dead tuple's source). */
+const FREE_END = -1;
 /** Float64 indexes within a record (its first word / 2 + these): expiry (words 26–27), UDP stream_ts (28–29). */
 const CF_EXPIRES = 13;
 const CF_AUX = 14;
@@ -154,8 +172,8 @@ export class ConntrackTable {
   private readonly slots: Int32Array;
   private readonly slotMask: number;
   private readonly tagShift: number;
-  private readonly freeStack: Int32Array;
-  private freeTop: number;
+  /** Head of the free list (FREE_END when every entry is in use). */
+  private freeHead: number;
   private live = 0;
   private gcCursor = 0;
   /** conntrack_gc_work.early_drop: set when an allocation failed; the GC then evicts at ≥ 95 %. */
@@ -184,7 +202,7 @@ export class ConntrackTable {
     this.refBits = bits + 1;
     this.refMask = (1 << this.refBits) - 1;
     const genBits = 31 - this.refBits;
-    this.genMask = (1 << genBits) - 1;
+    this.genMask = Math.min((1 << genBits) - 1, HOT_GEN_MASK);
     this.tagShift = 32 - genBits;
 
     const buf = new ArrayBuffer(cap * CT_STRIDE * 4);
@@ -195,10 +213,9 @@ export class ConntrackTable {
     const nslots = Math.max(16, nextPow2(Math.ceil((2 * cap) / 0.75)));
     this.slots = new Int32Array(nslots).fill(-1);
     this.slotMask = nslots - 1;
-    this.freeStack = new Int32Array(cap);
     // Lowest index handed out first: deterministic.
-    for (let i = 0; i < cap; i++) this.freeStack[i] = cap - 1 - i;
-    this.freeTop = cap;
+    for (let i = 0; i < cap; i++) this.tuples[i * CT_STRIDE] = i + 1 < cap ? i + 1 : FREE_END;
+    this.freeHead = 0;
   }
 
   // --- handles -----------------------------------------------------------------------------------
@@ -248,6 +265,35 @@ export class ConntrackTable {
    */
   isHeld(handle: number): boolean {
     return this.hotOf(handle) !== 0;
+  }
+
+  /**
+   * A flowtable flow now uses the connection's record (flow_offload_alloc's nf_ct_get reference):
+   * until releaseFlow, a kill, expiry or early drop takes the connection out of the hash as usual
+   * but keeps its record (tuples, counters), as the kernel frees an nf_conn only at its last put.
+   * Returns false for a stale handle or one already held.
+   */
+  holdFlow(handle: number): boolean {
+    if (!this.isValid(handle)) return false;
+    const idx = this.indexOf(handle);
+    if (this.hot[idx]! & HOT_FLOW_REF) return false;
+    this.hot[idx] = this.hot[idx]! | HOT_FLOW_REF;
+    return true;
+  }
+
+  /** The flow let the record go (flow_offload_free's nf_ct_put): a connection deleted meanwhile is freed now. */
+  releaseFlow(handle: number): void {
+    if (this.hotOf(handle) === 0) return;
+    const idx = this.indexOf(handle);
+    if (!(this.hot[idx]! & HOT_FLOW_REF)) return;
+    this.hot[idx] = this.hot[idx]! & ~HOT_FLOW_REF;
+    const st = this.statusAt(idx);
+    if ((st & (IPS_DYING | IPS_CONFIRMED)) === (IPS_DYING | IPS_CONFIRMED)) this.freeEntry(idx);
+  }
+
+  /** True while a flow holds the connection's record (holdFlow). */
+  isFlowHeld(handle: number): boolean {
+    return (this.hotOf(handle) & HOT_FLOW_REF) !== 0;
   }
 
   /** Offset into `tuples` of a connection's tuple for `dir`. */
@@ -361,7 +407,9 @@ export class ConntrackTable {
       }
       if (this.live >= this.capacity) return -1;
     }
-    const idx = this.freeStack[--this.freeTop]!;
+    const idx = this.freeHead;
+    if (idx === FREE_END) return -1;
+    this.freeHead = this.tuples[idx * CT_STRIDE]! | 0;
     this.live++;
     this.setUsedAt(idx, 1);
     this.setStatusAt(idx, 0);
@@ -646,7 +694,7 @@ export class ConntrackTable {
 
   /** Bytes of every typed array the table holds. */
   memoryBytes(): number {
-    return this.tuples.byteLength + this.hot.byteLength + this.slots.byteLength + this.freeStack.byteLength;
+    return this.tuples.byteLength + this.hot.byteLength + this.slots.byteLength;
   }
 
   /** memoryBytes() / capacity. */
@@ -659,7 +707,7 @@ export class ConntrackTable {
   statusAt(idx: number): number { return this.hot[idx]! & 0xffff; }
   setStatusAt(idx: number, v: number): void { this.hot[idx] = (this.hot[idx]! & 0xffff0000) | (v & 0xffff); }
   genAt(idx: number): number { return (this.hot[idx]! >>> 16) & HOT_GEN_MASK; }
-  setGenAt(idx: number, v: number): void { this.hot[idx] = (this.hot[idx]! & 0x8000ffff) | ((v & HOT_GEN_MASK) << 16); }
+  setGenAt(idx: number, v: number): void { this.hot[idx] = (this.hot[idx]! & 0xc000ffff) | ((v & HOT_GEN_MASK) << 16); }
   /** 1 while the entry is allocated. */
   usedAt(idx: number): number { return this.hot[idx]! >>> 31; }
   setUsedAt(idx: number, v: number): void { this.hot[idx] = (this.hot[idx]! & 0x7fffffff) | ((v & 1) << 31); }
@@ -706,10 +754,17 @@ export class ConntrackTable {
   }
 
   private freeEntry(idx: number): void {
+    if (this.hot[idx]! & HOT_FLOW_REF) {
+      // A flow still reads this record (flow_offload holds a reference on the ct): the entry is
+      // already out of the hash; mark it dying and keep the memory until releaseFlow.
+      this.setStatusAt(idx, this.statusAt(idx) | IPS_DYING);
+      return;
+    }
     this.setUsedAt(idx, 0);
     this.setStatusAt(idx, 0);
     this.setGenAt(idx, (this.genAt(idx) + 1) & this.genMask);
-    this.freeStack[this.freeTop++] = idx;
+    this.tuples[idx * CT_STRIDE] = this.freeHead;
+    this.freeHead = idx;
     this.live--;
   }
 

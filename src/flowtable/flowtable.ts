@@ -23,7 +23,7 @@ import { ipv4DecTtl, ipv6DecHopLimit, natIpv4SetDst, natIpv4SetSrc, natIpv6SetDs
 import { IPPROTO_TCP, IPPROTO_UDP, TUPLE_WORDS, T_DST, T_PORTS, T_SRC } from '../wire/tuple.ts';
 import { FlowTable } from './table.ts';
 import {
-  FLOW_GC_INTERVAL_NS, FLOW_OFFLOAD_XMIT_DIRECT, FLOW_REFRESH_GRANULARITY_NS, K_IIF,
+  FLOW_GC_INTERVAL_NS, FLOW_OFFLOAD_XMIT_DIRECT, FLOW_REFRESH_GRANULARITY_NS,
   NF_FLOW_DNAT, NF_FLOW_HW, NF_FLOW_HW_ACCEPTED, NF_FLOW_HW_BIDIRECTIONAL, NF_FLOW_HW_DEAD, NF_FLOW_HW_DYING, NF_FLOW_HW_PENDING,
   NF_FLOW_SNAT, NF_FLOW_TEARDOWN, NF_FLOW_TIMEOUT_NS, type FlowCtOps, type FlowRouteDir,
 } from './types.ts';
@@ -63,12 +63,11 @@ export const ADD_REFUSAL = [
   'connection not confirmed yet',
   'connection already offloaded',
   'no route for the reply direction',
-  'flowtable full',
   'IPv4 options',
   'flow key already in the table',
 ] as const;
 export const ADD_OK = 0, ADD_NOT_TCP_UDP = 1, ADD_TCP_NOT_ESTABLISHED = 2, ADD_TCP_FIN_RST = 3, ADD_HELPER = 4, ADD_SEQADJ = 5,
-  ADD_UNCONFIRMED = 6, ADD_ALREADY = 7, ADD_NO_ROUTE = 8, ADD_FULL = 9, ADD_IP_OPTIONS = 10, ADD_DUPLICATE = 11;
+  ADD_UNCONFIRMED = 6, ADD_ALREADY = 7, ADD_NO_ROUTE = 8, ADD_IP_OPTIONS = 9, ADD_DUPLICATE = 10;
 
 /** The hardware side as the flowtable sees it (the kernel's TC_SETUP_FT callbacks). */
 export interface FlowHwOps {
@@ -86,9 +85,16 @@ export interface FlowHwOps {
 const HW_OP_ADD = 1, HW_OP_DEL = 2, HW_OP_STATS = 3;
 
 export interface FlowtableOptions {
+  /** Flow ids are conntrack entry indexes: the conntrack table's capacity. */
   capacity: number;
   seed: number;
   ct: FlowCtOps;
+  /**
+   * Where the connections' tuples are: entry `idx`'s ORIGINAL tuple at `idx * tupleStride` of
+   * `tuples`, its REPLY tuple TUPLE_WORDS further (the conntrack table's records).
+   */
+  tuples: Uint32Array;
+  tupleStride: number;
   tcpTimeoutNs?: number;
   udpTimeoutNs?: number;
   /** Delay before an offload work item runs (the work queue's latency). Default 1 ms. */
@@ -132,26 +138,33 @@ export class Flowtables {
   private readonly hwDelay: number;
   /** 1 where flowtable i has `counter` (read per packet: a typed array, not the defs objects). */
   private readonly counterOf = new Uint8Array(8);
-  private readonly tuples = new Uint32Array(TUPLE_WORDS * 2);
   private readonly statsOut = new Float64Array(3);
-  // Offload work queue: a FIFO ring of (flow, generation, op, due) — work items run in order.
-  private readonly wqFlow: Int32Array;
-  private readonly wqGen: Uint16Array;
-  private readonly wqOp: Uint8Array;
-  private readonly wqDue: Float64Array;
+  // Offload work queue: a FIFO ring of (flow, generation, op, due) — work items run in order. It
+  // holds what is pending (at most an add or stats and a destroy per flow: NF_FLOW_HW_PENDING), so
+  // it starts small and doubles when full, up to two items per flow id; the kernel allocates each
+  // flow_offload_work as it queues it.
+  private wqFlow: Int32Array;
+  private wqGen: Uint16Array;
+  private wqOp: Uint8Array;
+  private wqDue: Float64Array;
+  private readonly wqMax: number;
+  /** Why the last `add` refused (ADD_REFUSAL index; ADD_OK after a success). */
+  lastAddRefusal = 0;
   private wqHead = 0;
   private wqTail = 0;
   private nextGc = 0;
 
   constructor(opts: FlowtableOptions) {
-    this.table = new FlowTable(opts.capacity, opts.seed);
+    this.table = new FlowTable(opts.capacity, opts.seed, opts.tuples, opts.tupleStride);
     this.ct = opts.ct;
     this.tcpTimeout = opts.tcpTimeoutNs ?? NF_FLOW_TIMEOUT_NS;
     this.udpTimeout = opts.udpTimeoutNs ?? NF_FLOW_TIMEOUT_NS;
     this.hwDelay = opts.hwWorkDelayNs ?? 1e6;
     this.hooked = new Uint8Array(opts.maxDevices ?? 256);
-    let wq = 16;
-    while (wq < opts.capacity * 2) wq *= 2;
+    let wqMax = 16;
+    while (wqMax < opts.capacity * 2) wqMax *= 2;
+    this.wqMax = wqMax;
+    const wq = Math.min(256, wqMax);
     this.wqFlow = new Int32Array(wq);
     this.wqGen = new Uint16Array(wq);
     this.wqOp = new Uint8Array(wq);
@@ -161,6 +174,11 @@ export class Flowtables {
       fastPathHits: 0, misses: new Float64Array(FAST_PATH_MISS.length), hwRequests: 0, hwOffloaded: 0, hwRefused: new Map(),
       hwDestroyed: 0, hwStatsRequests: 0,
     };
+  }
+
+  /** Bytes of typed-array memory: the flow table and the work queue as it stands. */
+  get memoryBytes(): number {
+    return this.table.memoryBytes + this.wqFlow.byteLength + this.wqGen.byteLength + this.wqOp.byteLength + this.wqDue.byteLength;
   }
 
   /** Registers a flowtable; its hook sits on the listed devices only. Returns its index (≤ 7). */
@@ -201,29 +219,31 @@ export class Flowtables {
   }
 
   /**
-   * flow_offload_alloc + flow_offload_add: creates the flow from the connection's two tuples and
-   * the routes of both directions. Returns the flow id, or -1 (reason in `stats.addRefused`).
+   * flow_offload_alloc + flow_offload_add: creates the flow over the connection's two tuples with
+   * the routes of both directions, and takes the flow's reference on the connection. Returns the
+   * flow id (the connection's entry index), or -1 (reason in `lastAddRefusal` and `stats.addRefused`).
    */
   add(ct: number, ftIndex: number, routes: readonly [FlowRouteDir, FlowRouteDir], now: number): number {
-    this.ct.tuple(ct, 0, this.tuples, 0);
-    this.ct.tuple(ct, 1, this.tuples, TUPLE_WORDS);
     const status = this.ct.status(ct);
     let flags = 0;
     if (status & (1 << 4)) flags |= NF_FLOW_SNAT; // IPS_SRC_NAT
     if (status & (1 << 5)) flags |= NF_FLOW_DNAT; // IPS_DST_NAT
-    const l4proto = this.tuples[9]! & 0xff;
     const def = this.defs[ftIndex]!;
     const hw = def.offload && this.hardwareEnabled && this.hw !== null;
     if (hw) flags |= NF_FLOW_HW | NF_FLOW_HW_BIDIRECTIONAL;
-    if (this.table.count >= this.table.capacity) {
-      this.stats.addRefused[ADD_FULL]!++;
-      return -1;
-    }
-    const flow = this.table.add(this.tuples, routes, ct, flags, now + this.timeoutFor(l4proto), ftIndex);
+    const id = this.ct.index(ct);
+    const l4proto = this.table.tuples[this.table.tupleBase(id * 2) + 9]! & 0xff;
+    // A key already in the table (another connection's flow on the same tuple, device and
+    // encapsulation), or the id still used by this connection's previous flow (torn down, its
+    // hardware entry not dead yet): rhashtable_insert_fast fails with -EEXIST.
+    const flow = this.table.add(id, routes, ct, flags, now + this.timeoutFor(l4proto), ftIndex);
     if (flow < 0) {
       this.stats.addRefused[ADD_DUPLICATE]!++;
+      this.lastAddRefusal = ADD_DUPLICATE;
       return -1;
     }
+    this.lastAddRefusal = ADD_OK;
+    this.ct.hold(ct);
     this.ct.setStatus(ct, 1 << 14); // IPS_OFFLOAD
     this.ct.extendTimeout(ct, now); // nf_ct_offload_timeout
     this.stats.flowsAdded++;
@@ -236,7 +256,7 @@ export class Flowtables {
   private queueHw(flow: number, op: number, now: number): void {
     const t = this.table;
     if (t.flags(flow) & NF_FLOW_HW_PENDING) return;
-    if (this.wqTail - this.wqHead >= this.wqFlow.length) return; // queue full: the request is lost, retried on refresh
+    if (this.wqTail - this.wqHead >= this.wqFlow.length && !this.growWorkQueue()) return; // full: the request is lost, retried on refresh
     t.setFlags(flow, t.flags(flow) | NF_FLOW_HW_PENDING);
     const i = this.wqTail & (this.wqFlow.length - 1);
     this.wqFlow[i] = flow;
@@ -245,6 +265,27 @@ export class Flowtables {
     this.wqDue[i] = now + this.hwDelay;
     this.wqTail++;
     if (op === HW_OP_ADD) this.stats.hwRequests++;
+  }
+
+  /** Doubles the work queue ring (keeping its order); false at its maximum size. */
+  private growWorkQueue(): boolean {
+    const n = this.wqFlow.length;
+    if (n >= this.wqMax) return false;
+    const flow = new Int32Array(n * 2), gen = new Uint16Array(n * 2), op = new Uint8Array(n * 2), due = new Float64Array(n * 2);
+    for (let k = 0; k < n; k++) {
+      const i = (this.wqHead + k) & (n - 1);
+      flow[k] = this.wqFlow[i]!;
+      gen[k] = this.wqGen[i]!;
+      op[k] = this.wqOp[i]!;
+      due[k] = this.wqDue[i]!;
+    }
+    this.wqFlow = flow;
+    this.wqGen = gen;
+    this.wqOp = op;
+    this.wqDue = due;
+    this.wqTail -= this.wqHead;
+    this.wqHead = 0;
+    return true;
   }
 
   /**
@@ -322,8 +363,8 @@ export class Flowtables {
     const ip = fs + pool.l3off[slot]!;
     const l4 = fs + pool.l4off[slot]!;
     // The other direction's tuple is the inverse of what this packet must look like after NAT.
-    const other = t.entryBase(e ^ 1);
-    const key = t.u;
+    const other = t.tupleBase(e ^ 1);
+    const key = t.tuples;
     const l4proto = key[other + 9]! & 0xff;
     // Addresses go to the NAT helpers as int32 (`| 0`): a uint32 argument above 2^31 is boxed.
     const v4 = pool.l3proto[slot] === ETH_P_IP;
@@ -418,8 +459,11 @@ export class Flowtables {
     }
   }
 
+  /** flow_offload_del + flow_offload_free: the flow leaves the table and puts its connection. */
   private remove(flow: number): void {
+    const ct = this.table.ct(flow);
     this.table.remove(flow);
+    this.ct.put(ct);
     this.stats.removed++;
   }
 
@@ -474,7 +518,7 @@ export class Flowtables {
     for (let flow = 0; flow < t.capacity; flow++) {
       if (!t.inUse(flow)) continue;
       const a = flow * 2, b2 = a + 1;
-      if (t.u[t.entryBase(a) + K_IIF] === ifindex || t.u[t.entryBase(b2) + K_IIF] === ifindex || t.outIf(a) === ifindex || t.outIf(b2) === ifindex) this.teardown(flow, now);
+      if (t.iif(a) === ifindex || t.iif(b2) === ifindex || t.outIf(a) === ifindex || t.outIf(b2) === ifindex) this.teardown(flow, now);
     }
   }
 }

@@ -4,25 +4,33 @@
  * `tuplehash[ORIGINAL]` and `tuplehash[REPLY]` of each `struct flow_offload`
  * (nf_flow_table_core.c: flow_offload_add).
  *
- * ## Why one interleaved record
- * A fast-path hit reads the key, the cached route (MACs, output device, MTU, encapsulation), the
- * flow's flags and its timeout. Kept as one array per field (struct of arrays) that was some twenty
- * cache lines and TLB entries per packet at 64K flows; in one record it is two or three adjacent
- * lines, like the kernel's own `struct flow_offload`.
+ * ## A flow is its connection's extension
+ * Every flow belongs to exactly one conntrack entry (flow_offload_alloc takes a reference on the
+ * ct) and a connection is in at most one flowtable (IPS_OFFLOAD), so the flow id *is* the
+ * conntrack entry index, and a flow's two tuples are read from the connection's record in the
+ * conntrack table (`tuples`, `tupleStride` words per entry) rather than copied: a conntrack tuple
+ * never changes once the entry is confirmed, and only confirmed entries are offloaded. The kernel
+ * copies them into `struct flow_offload`; sharing them saves 80 bytes per flow. The cost is a
+ * lifetime rule the kernel gets from its refcount: conntrack must keep a killed entry's record
+ * while a flow still uses it (ConntrackTable.holdFlow / releaseFlow). A lookup reads the index
+ * slot, then the tuple (conntrack record) and the route (flow record) — two loads that do not
+ * depend on each other, since both are found from the entry id.
  *
- * ## Record layout (32-bit words, STRIDE per flow; `timeout` is a float64 over words 0–1)
+ * ## Record layout (32-bit words, FLOW_STRIDE per flow; `timeout` is a float64 over words 0–1)
  *
- *     0–1  timeout (virtual ns)      2  conntrack handle        3  meta: flags | ft << 10 | used << 13 | gen << 16
- *     4–24  ORIGINAL direction entry       25–45  REPLY direction entry
+ *     0–1  timeout (virtual ns)      2  conntrack handle
+ *     3    meta: flags | ft << 10 | used << 13 | direct(ORIGINAL) << 14 | direct(REPLY) << 15 | gen << 16
+ *     4–13  ORIGINAL direction entry       14–23  REPLY direction entry
  *
  * and within a direction entry (DIR_WORDS):
  *
- *     0–9  tuple   10 input ifindex   11–12 input encapsulation   (these 13 are the lookup key)
- *     13   key hash   14 xmit << 16 | mtu   15 outIf << 16 | outPort   16 dstMacHi << 16 | srcMacHi
- *     17   dstMacLo   18 srcMacLo   19–20 output encapsulation
+ *     0  input ifindex << 16 | mtu   1–2 input encapsulation   3 key hash
+ *     4  outIf << 16 | outPort   5 dstMacHi << 16 | srcMacHi   6 dstMacLo   7 srcMacLo
+ *     8–9  output encapsulation
  *
- * An entry id is `flow * 2 + dir`. Flow ids come from a free list; a generation per flow lets a
- * stale handle be detected.
+ * The key of entry `e = flow * 2 + dir` is the connection's tuple for `dir`, the input ifindex and
+ * the two input encapsulation words. A generation per flow id (bumped on removal) lets queued work
+ * detect a flow that was removed and re-added meanwhile.
  *
  * ## Index
  * Linear probing over an Int32Array (load ≤ 0.5 at capacity); a slot holds `tag | (entry + 1)`,
@@ -32,47 +40,63 @@
  * degrade after churn.
  */
 import { TUPLE_WORDS } from '../wire/tuple.ts';
-import { K_ENCAP0, K_ENCAP1, K_IIF, type FlowRouteDir } from './types.ts';
+import { FLOW_OFFLOAD_XMIT_DIRECT, FLOW_OFFLOAD_XMIT_NEIGH, K_ENCAP0, K_ENCAP1, K_IIF, type FlowRouteDir } from './types.ts';
 
 /** Words per flow record. */
-export const FLOW_STRIDE = 46;
+export const FLOW_STRIDE = 24;
 const R_CT = 2;
 const R_META = 3;
 /** Word offset of the ORIGINAL entry in a record; REPLY follows at + DIR_WORDS. */
 const R_DIR0 = 4;
-export const DIR_WORDS = 21;
-const D_HASH = 13;
-const D_XMIT_MTU = 14;
-const D_OUT = 15;
-const D_MAC_HI = 16;
-const D_DST_LO = 17;
-const D_SRC_LO = 18;
-const D_OENC0 = 19;
-const D_OENC1 = 20;
+export const DIR_WORDS = 10;
+const D_IIF_MTU = 0;
+const D_ENC0 = 1;
+const D_ENC1 = 2;
+const D_HASH = 3;
+const D_OUT = 4;
+const D_MAC_HI = 5;
+const D_DST_LO = 6;
+const D_SRC_LO = 7;
+const D_OENC0 = 8;
+const D_OENC1 = 9;
 
 const META_FLAGS = 0x3ff;
 const META_FT_SHIFT = 10;
 const META_USED = 1 << 13;
+/** Bit of entry `dir`'s transmit type in meta: set = DIRECT, clear = NEIGH. */
+const META_DIRECT_SHIFT = 14;
 
 export class FlowTable {
+  /** Flow ids are [0, capacity): the conntrack table's entry indexes. */
   readonly capacity: number;
   /** The records as 32-bit words. */
   readonly u: Uint32Array;
   /** The same memory as float64 (the timeout of flow f is `f64[f * FLOW_STRIDE / 2]`). */
   private readonly f64: Float64Array;
+  /**
+   * The connections' records, where the tuples are: entry `e`'s tuple is the TUPLE_WORDS words at
+   * `tupleBase(e)` (the conntrack table's `tuples`, or a caller's store of the same layout).
+   */
+  readonly tuples: Uint32Array;
+  private readonly tupleStride: number;
 
   private readonly index: Int32Array; // tag | (entry + 1), 0 = empty
   private readonly mask: number;
   /** Bits of a slot that hold entry + 1; the rest is the hash tag. */
   private readonly tagMask: number;
   private readonly seed: number;
-  private readonly freeList: Int32Array;
-  private freeTop: number;
   count = 0;
 
-  constructor(capacity: number, seed: number) {
+  /**
+   * `tuples`/`tupleStride`: the store holding flow f's ORIGINAL tuple at `f * tupleStride` and its
+   * REPLY tuple TUPLE_WORDS further; `capacity` flow ids fit in it.
+   */
+  constructor(capacity: number, seed: number, tuples: Uint32Array, tupleStride: number) {
     if (!Number.isInteger(capacity) || capacity <= 0) throw new RangeError('flow table capacity must be a positive integer');
+    if (tupleStride < 2 * TUPLE_WORDS || tuples.length < capacity * tupleStride) throw new RangeError('flow table: the tuple store must hold two tuples per flow id');
     this.capacity = capacity;
+    this.tuples = tuples;
+    this.tupleStride = tupleStride;
     const buf = new ArrayBuffer(capacity * FLOW_STRIDE * 4);
     this.u = new Uint32Array(buf);
     this.f64 = new Float64Array(buf);
@@ -86,14 +110,11 @@ export class FlowTable {
     while ((1 << ebits) <= entries) ebits++;
     this.tagMask = ebits >= 31 ? 0 : ~((1 << ebits) - 1);
     this.seed = seed >>> 0;
-    this.freeList = new Int32Array(capacity);
-    for (let i = 0; i < capacity; i++) this.freeList[i] = capacity - 1 - i;
-    this.freeTop = capacity;
   }
 
-  /** Bytes of typed-array memory this table holds. */
+  /** Bytes of typed-array memory this table holds (the tuples are the conntrack table's). */
   get memoryBytes(): number {
-    return this.u.byteLength + this.index.byteLength + this.freeList.byteLength;
+    return this.u.byteLength + this.index.byteLength;
   }
 
   // --- per flow ---------------------------------------------------------------------------------
@@ -137,24 +158,42 @@ export class FlowTable {
 
   /** Layer-4 protocol of the flow. */
   l4proto(flow: number): number {
-    return this.u[flow * FLOW_STRIDE + R_DIR0 + 9]! & 0xff;
+    return this.tuples[flow * this.tupleStride + 9]! & 0xff;
   }
 
   // --- per direction entry (e = flow * 2 + dir) -------------------------------------------------
   // Words that can exceed 2^31 (MAC low words, encapsulation words) are returned as int32: a uint32
   // that large returned from a function that is not inlined is boxed, one allocation per packet.
 
-  /** Word offset in `u` of entry `e`: its key (FLOW_KEY_WORDS words: tuple, iif, encaps) starts there. */
-  entryBase(e: number): number {
+  /** Offset in `tuples` of entry `e`'s tuple (its connection's tuple for the entry's direction). */
+  tupleBase(e: number): number {
+    return (e >> 1) * this.tupleStride + (e & 1) * TUPLE_WORDS;
+  }
+
+  /** Word offset in `u` of entry `e`'s direction fields. */
+  private entryBase(e: number): number {
     return (e >> 1) * FLOW_STRIDE + R_DIR0 + (e & 1) * DIR_WORDS;
   }
 
+  /** ifindex the entry's packets arrive on (key part: tuple.iifidx). */
+  iif(e: number): number {
+    return this.u[this.entryBase(e) + D_IIF_MTU]! >>> 16;
+  }
+
+  inEncap0(e: number): number {
+    return this.u[this.entryBase(e) + D_ENC0]! | 0;
+  }
+
+  inEncap1(e: number): number {
+    return this.u[this.entryBase(e) + D_ENC1]! | 0;
+  }
+
   xmit(e: number): number {
-    return this.u[this.entryBase(e) + D_XMIT_MTU]! >>> 16;
+    return (this.u[(e >> 1) * FLOW_STRIDE + R_META]! >>> (META_DIRECT_SHIFT + (e & 1))) & 1 ? FLOW_OFFLOAD_XMIT_DIRECT : FLOW_OFFLOAD_XMIT_NEIGH;
   }
 
   mtu(e: number): number {
-    return this.u[this.entryBase(e) + D_XMIT_MTU]! & 0xffff;
+    return this.u[this.entryBase(e) + D_IIF_MTU]! & 0xffff;
   }
 
   outIf(e: number): number {
@@ -239,18 +278,21 @@ export class FlowTable {
     const mask = this.mask;
     const tagMask = this.tagMask;
     const u = this.u;
+    const tw = this.tuples;
+    const stride = this.tupleStride;
     let i = h & mask;
     for (;;) {
       const v = index[i]!;
       if (v === 0) return -1;
       if ((v & tagMask) === tag) {
         const e = (v & ~tagMask) - 1;
-        const k = (e >> 1) * FLOW_STRIDE + R_DIR0 + (e & 1) * DIR_WORDS;
+        const k = (e >> 1) * stride + (e & 1) * TUPLE_WORDS;
+        const r = (e >> 1) * FLOW_STRIDE + R_DIR0 + (e & 1) * DIR_WORDS;
         // Most discriminating words first: ports, addresses, then the rest.
-        if (u[k + 8] === a[off + 8] && u[k] === a[off] && u[k + 4] === a[off + 4] && u[k + 9] === a[off + 9] &&
-          u[k + K_IIF] === iif && (u[k + K_ENCAP0]! | 0) === enc0 && (u[k + K_ENCAP1]! | 0) === enc1 &&
-          u[k + 1] === a[off + 1] && u[k + 2] === a[off + 2] && u[k + 3] === a[off + 3] &&
-          u[k + 5] === a[off + 5] && u[k + 6] === a[off + 6] && u[k + 7] === a[off + 7]) return e;
+        if (tw[k + 8] === a[off + 8] && tw[k] === a[off] && tw[k + 4] === a[off + 4] && tw[k + 9] === a[off + 9] &&
+          u[r + D_IIF_MTU]! >>> 16 === iif && (u[r + D_ENC0]! | 0) === enc0 && (u[r + D_ENC1]! | 0) === enc1 &&
+          tw[k + 1] === a[off + 1] && tw[k + 2] === a[off + 2] && tw[k + 3] === a[off + 3] &&
+          tw[k + 5] === a[off + 5] && tw[k + 6] === a[off + 6] && tw[k + 7] === a[off + 7]) return e;
       }
       i = (i + 1) & mask;
     }
@@ -277,15 +319,19 @@ export class FlowTable {
   /** Entries read by the look-ahead (a sink, so the reads are not optimised away). */
   warmAcc = 0;
 
-  /** Reads the record lines a fast-path hit on entry `e` uses; returns the flow's conntrack handle. */
+  /** Reads the lines a fast-path hit on entry `e` uses; returns the flow's conntrack handle. */
   warmEntry(e: number): number {
     const b = (e >> 1) * FLOW_STRIDE;
-    const k = b + R_DIR0 + (e & 1) * DIR_WORDS;
-    const o = b + R_DIR0 + ((e & 1) ^ 1) * DIR_WORDS;
-    // Every line of the record a hit reads: the key, the route, and the other direction's tuple
-    // (the NAT rewrite takes the new addresses and ports from it); the head (flags, timeout, ct).
-    this.warmAcc ^= this.u[k + 8]! ^ this.u[k + D_OUT]! ^ this.u[k + D_OENC1]! ^ this.u[o + 4]!;
-    return this.u[b + R_CT]! | 0;
+    const r = b + R_DIR0 + (e & 1) * DIR_WORDS;
+    const k = (e >> 1) * this.tupleStride;
+    const u = this.u, tw = this.tuples;
+    // Every line a hit reads: in the flow record, its head (flags, timeout, ct) and this
+    // direction's route (first and last word: the entry may straddle two lines); in the
+    // connection's record, both tuples (the key, and the other direction's tuple, from which the
+    // NAT rewrite takes the new addresses and ports): 80 bytes on up to three lines, so the first,
+    // middle and last word.
+    this.warmAcc ^= u[r]! ^ u[r + DIR_WORDS - 1]! ^ tw[k]! ^ tw[k + TUPLE_WORDS]! ^ tw[k + 2 * TUPLE_WORDS - 1]!;
+    return u[b + R_CT]! | 0;
   }
 
   /** `lookupTuple` for a whole key of FLOW_KEY_WORDS words at `k[off..]` (tuple, iif, encaps). */
@@ -294,47 +340,47 @@ export class FlowTable {
   }
 
   /**
-   * Allocates a flow with both direction keys built from the connection's tuples and the route;
-   * returns the flow id, or -1 when the table is full or a key already exists (one flow per key,
-   * as rhashtable_insert_fast refuses a duplicate).
+   * Adds flow `flow` (the connection's entry index: its tuples are already in `tuples`) with the
+   * routes of both directions; returns `flow`, or -1 when the id is in use or a key already exists
+   * (one flow per key, as rhashtable_insert_fast refuses a duplicate).
    */
-  add(tuples: Uint32Array, routes: readonly [FlowRouteDir, FlowRouteDir], ct: number, flags: number, timeout: number, flowtableIndex: number): number {
-    if (this.freeTop === 0) return -1;
+  add(flow: number, routes: readonly [FlowRouteDir, FlowRouteDir], ct: number, flags: number, timeout: number, flowtableIndex: number): number {
+    if (flow < 0 || flow >= this.capacity || this.inUse(flow)) return -1;
+    const tw = this.tuples;
     for (let dir = 0; dir < 2; dir++) {
       const r = routes[dir]!;
-      if (this.lookupTuple(tuples, dir * TUPLE_WORDS, r.inIf, r.inEncap0, r.inEncap1) >= 0) return -1;
+      if (this.lookupTuple(tw, this.tupleBase(flow * 2 + dir), r.inIf, r.inEncap0, r.inEncap1) >= 0) return -1;
     }
-    const flow = this.freeList[--this.freeTop]!;
     const u = this.u;
+    let direct = 0;
     for (let dir = 0; dir < 2; dir++) {
       const e = flow * 2 + dir;
       const k = this.entryBase(e);
       const r = routes[dir]!;
-      for (let i = 0; i < TUPLE_WORDS; i++) u[k + i] = tuples[dir * TUPLE_WORDS + i]!;
-      u[k + K_IIF] = r.inIf;
-      u[k + K_ENCAP0] = r.inEncap0;
-      u[k + K_ENCAP1] = r.inEncap1;
-      u[k + D_XMIT_MTU] = ((r.xmit & 0xffff) << 16) | (r.mtu & 0xffff);
+      u[k + D_IIF_MTU] = ((r.inIf & 0xffff) << 16) | (r.mtu & 0xffff);
+      u[k + D_ENC0] = r.inEncap0;
+      u[k + D_ENC1] = r.inEncap1;
       u[k + D_OUT] = ((r.outIf & 0xffff) << 16) | (r.outPort & 0xffff);
       u[k + D_MAC_HI] = ((r.dstMacHi & 0xffff) << 16) | (r.srcMacHi & 0xffff);
       u[k + D_DST_LO] = r.dstMacLo;
       u[k + D_SRC_LO] = r.srcMacLo;
       u[k + D_OENC0] = r.outEncap0;
       u[k + D_OENC1] = r.outEncap1;
-      const h = this.hashOf(u, k, r.inIf, r.inEncap0, r.inEncap1);
+      if (r.xmit === FLOW_OFFLOAD_XMIT_DIRECT) direct |= 1 << dir;
+      const h = this.hashOf(tw, this.tupleBase(e), r.inIf, r.inEncap0, r.inEncap1);
       u[k + D_HASH] = h;
       this.insertIndex(e, h);
     }
     const b = flow * FLOW_STRIDE;
     u[b + R_CT] = ct;
     const gen = u[b + R_META]! >>> 16;
-    u[b + R_META] = (gen << 16) | META_USED | ((flowtableIndex & 7) << META_FT_SHIFT) | (flags & META_FLAGS);
+    u[b + R_META] = (gen << 16) | (direct << META_DIRECT_SHIFT) | META_USED | ((flowtableIndex & 7) << META_FT_SHIFT) | (flags & META_FLAGS);
     this.f64[b >> 1] = timeout;
     this.count++;
     return flow;
   }
 
-  /** Removes both entries of a flow and frees it (flow_offload_del). */
+  /** Removes both entries of a flow and frees its id (flow_offload_del). */
   remove(flow: number): void {
     if (!this.inUse(flow)) return;
     this.removeIndex(flow * 2);
@@ -343,7 +389,6 @@ export class FlowTable {
     const gen = ((this.u[b + R_META]! >>> 16) + 1) & 0xffff;
     this.u[b + R_META] = gen << 16;
     this.u[b + R_CT] = 0xffffffff;
-    this.freeList[this.freeTop++] = flow;
     this.count--;
   }
 

@@ -75,8 +75,12 @@ export function newFlowRouteDir(): FlowRouteDir {
 
 /** What the flowtable asks of conntrack (implemented over the conntrack table by the router). */
 export interface FlowCtOps {
-  /** Copies ct->tuplehash[dir].tuple into out[off..off+10). */
-  tuple(ct: number, dir: number, out: Uint32Array, off: number): void;
+  /** The connection's entry index: the flow id, and where its tuples are in the tuple store. */
+  index(ct: number): number;
+  /** The flow's reference on the connection (nf_ct_get in flow_offload_alloc): its record stays. */
+  hold(ct: number): void;
+  /** flow_offload_free's nf_ct_put: a connection deleted meanwhile is freed now. */
+  put(ct: number): void;
   status(ct: number): number;
   setStatus(ct: number, bits: number): void;
   clearStatus(ct: number, bits: number): void;

@@ -6,7 +6,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { PacketPool } from '../buffers/pool.ts';
-import { ConntrackTable, openwrtConntrackConfig } from '../conntrack/index.ts';
+import { ConntrackTable, CT_STRIDE, openwrtConntrackConfig } from '../conntrack/index.ts';
 import { Flowtables } from '../flowtable/flowtable.ts';
 import { NetConfigError, TopologyBuilder, type Network } from '../net/builder.ts';
 import { DeviceKind } from '../net/devices.ts';
@@ -310,7 +310,8 @@ export function buildScenario(sc: Scenario, opts: BuildOptions = {}): Built {
   }
 
   const pool = new PacketPool({ capacity: opts.poolSlots ?? 65536, slotSize: 2048, headroom: 128 });
-  const ftCapacity = Math.max(1024, Math.min(ctMax, 1 << 21));
+  // Flow ids are conntrack entry indexes (a flow is its connection's extension: FlowTable).
+  const ftCapacity = ct.capacity;
   const enginePort = new Int32Array(topo.count + 2).fill(-1);
   const isPort = new Uint8Array(topo.count + 2);
   for (let i = 1; i <= topo.count; i++) {
@@ -344,7 +345,7 @@ export function buildScenario(sc: Scenario, opts: BuildOptions = {}): Built {
   }
 
   const flowtables = new Flowtables({
-    capacity: ftCapacity, seed: seed ^ 0x27d4eb2f, ct: ctOps(ct),
+    capacity: ftCapacity, seed: seed ^ 0x27d4eb2f, ct: ctOps(ct), tuples: ct.tuples, tupleStride: CT_STRIDE,
     tcpTimeoutNs: (sys('net.netfilter.nf_flowtable_tcp_timeout') ?? 30) * 1e9,
     udpTimeoutNs: (sys('net.netfilter.nf_flowtable_udp_timeout') ?? 30) * 1e9,
     maxDevices: topo.count + 2,
@@ -430,10 +431,9 @@ function buildHost(h: HostSpec, index: number, mac: string, net: Network, sc: Sc
 export function ctOps(ct: ConntrackTable): FlowCtOps {
   const DAY = 86400e9;
   return {
-    tuple(h, dir, out, off) {
-      const o = ct.tupleOffset(h, dir);
-      for (let i = 0; i < 10; i++) out[off + i] = ct.tuples[o + i]!;
-    },
+    index: (h) => ct.indexOf(h),
+    hold(h) { ct.holdFlow(h); },
+    put(h) { ct.releaseFlow(h); },
     status: (h) => ct.statusOf(h),
     setStatus(h, bits) {
       if (ct.isValid(h)) ct.setStatusAt(ct.indexOf(h), ct.statusAt(ct.indexOf(h)) | bits);

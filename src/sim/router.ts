@@ -1476,7 +1476,7 @@ export class Router implements NetfilterHost {
       this.noteNft();
       this.note(flow >= 0
         ? `    flow add @${ft.defs[ftIndex]!.name}: added flow ${flow} (original in ${this.topo.name(r0.inIf)}, reply in ${this.topo.name(r1.inIf)}; ${r0.xmit === FLOW_OFFLOAD_XMIT_DIRECT ? 'DIRECT' : 'NEIGH'}/${r1.xmit === FLOW_OFFLOAD_XMIT_DIRECT ? 'DIRECT' : 'NEIGH'})`
-        : `    flow add @${ft.defs[ftIndex]!.name}: not added — ${ADD_REFUSAL[9]}`);
+        : `    flow add @${ft.defs[ftIndex]!.name}: not added — ${ADD_REFUSAL[ft.lastAddRefusal]}`);
     }
     return flow >= 0;
   }

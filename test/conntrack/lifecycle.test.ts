@@ -196,9 +196,62 @@ describe('table full: early_drop and CT_TABLE_FULL (__nf_conntrack_alloc)', () =
 });
 
 describe('memory', () => {
-  it('stays under 160 bytes of typed arrays per connection at 1M connections', () => {
+  it('stays under 144 bytes of typed arrays per connection at 1M connections', () => {
     const t = new ConntrackTable({ max: 1 << 20 });
-    expect(t.bytesPerConnection()).toBeLessThanOrEqual(160);
+    expect(t.bytesPerConnection()).toBeLessThanOrEqual(144);
+  });
+});
+
+describe('a flow\'s reference on its connection (flow_offload_alloc nf_ct_get … flow_offload_free nf_ct_put)', () => {
+  it('a connection deleted while a flow holds it leaves the table at once but keeps its record until the put', () => {
+    const h = new Harness({ max: 4 });
+    const r = h.send(udp(1000));
+    const idx = h.ct.indexOf(r.ct);
+    const before = Array.from(h.ct.tuples.subarray(h.ct.tupleOffset(r.ct, 0), h.ct.tupleOffset(r.ct, 0) + 20));
+    expect(h.ct.holdFlow(r.ct)).toBe(true);
+    expect(h.ct.holdFlow(r.ct)).toBe(false); // one flow per connection
+    expect(h.ct.kill(r.ct)).toBe(true); // conntrack -D
+    // Gone for conntrack: no lookup finds it, not live; but nf_conntrack_count still counts it.
+    expect(h.ct.lookup(h.pool.tuple, 0, h.now)).toBe(-1);
+    expect(h.ct.isLive(r.ct)).toBe(false);
+    expect(h.ct.entries).toBe(0);
+    expect(h.ct.count).toBe(1);
+    // New connections never get its record, and its tuples stay as they were.
+    for (let i = 0; i < 3; i++) expect(h.ct.indexOf(h.send(udp(2000 + i)).ct)).not.toBe(idx);
+    // The table is full (the zombie counts): early_drop evicts an unassured connection, not it.
+    const d = h.send(udp(3000));
+    expect(d.drop).toBe(0);
+    expect(h.ct.indexOf(d.ct)).not.toBe(idx);
+    expect(h.ct.stats.earlyDrop).toBe(1);
+    h.ct.gcStep(h.now, h.ct.capacity);
+    expect(Array.from(h.ct.tuples.subarray(idx * 30, idx * 30 + 20))).toEqual(before);
+    expect(h.ct.isFlowHeld(r.ct)).toBe(true);
+    // The put frees it.
+    h.ct.releaseFlow(r.ct);
+    expect(h.ct.count).toBe(3);
+    expect(h.ct.isHeld(r.ct)).toBe(false);
+    expect(h.ct.indexOf(h.send(udp(4000)).ct)).toBe(idx);
+  });
+
+  it('expiry of a torn-down connection waits for the flow too; a put of a live connection frees nothing', () => {
+    const h = new Harness({ max: 4 });
+    const a = h.send(udp(1000));
+    const b = h.send(udp(1001));
+    h.ct.holdFlow(a.ct);
+    h.ct.holdFlow(b.ct);
+    h.advance(181);
+    h.ct.gcStep(h.now, h.ct.capacity); // both expire: b is still wanted by its flow
+    expect(h.ct.entries).toBe(0);
+    expect(h.ct.count).toBe(2);
+    h.ct.releaseFlow(a.ct);
+    expect(h.ct.count).toBe(1);
+    const c = h.send(udp(1002));
+    h.ct.holdFlow(c.ct);
+    h.ct.releaseFlow(c.ct);
+    expect(h.ct.isLive(c.ct)).toBe(true);
+    expect(h.ct.count).toBe(2);
+    h.ct.releaseFlow(b.ct);
+    expect(h.ct.count).toBe(1);
   });
 });
 
