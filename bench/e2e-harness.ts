@@ -228,6 +228,7 @@ export interface SetupStats {
   readonly hwOffloaded: number;
   readonly ctBytesPerConn: number;
   readonly ftBytesPerConn: number;
+  readonly wqBytesPerConn: number;
 }
 
 export class E2eRig {
@@ -375,8 +376,9 @@ export class E2eRig {
       offloaded: off.offloaded,
       hwOffloaded: off.hw,
       ctBytesPerConn: ct.memoryBytes() / ct.capacity,
-      // The flowtable: its records and index, and the offload work queue as it stands.
-      ftBytesPerConn: ft.memoryBytes / ft.table.capacity,
+      ftBytesPerConn: ft.table.memoryBytes / ft.table.capacity,
+      // The offload work queue as it stands (transient requests, counted apart).
+      wqBytesPerConn: ft.workQueueBytes / ft.table.capacity,
     };
     this.onPathShare = this.validate(opts.mode, ppe ? 0.9 : 0.99);
     void IPS_CONFIRMED; void IPS_OFFLOAD; void IPS_HW_OFFLOAD; void IPPROTO_TCP; void this.slotBase;

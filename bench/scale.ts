@@ -2,6 +2,8 @@
  * Scale: N concurrent offloaded connections (default 1M) in one process — conntrack + flowtable
  * bytes per connection (aim ≤ 256 B) and the process's RSS — in hardware mode on the two-port
  * mlx5 rig (every connection in conntrack, in the software flowtable and in the NIC's table).
+ * The offload work queue is reported apart: it holds requests in flight, not connections, and
+ * its size is the most ever pending at once.
  *
  *   npx tsx bench/scale.ts [--flows N] [--mode software|hardware] [--json]
  *
@@ -18,6 +20,7 @@ export interface ScaleRow {
   conntrack_bytes_per_conn: number;
   flowtable_bytes_per_conn: number;
   bytes_per_conn: number;
+  work_queue_bytes_per_conn: number;
   rss_mb_before: number;
   rss_mb: number;
   heap_used_mb: number;
@@ -44,6 +47,7 @@ export function measureScale(mode: 'software' | 'hardware', flows: number): Scal
     conntrack_bytes_per_conn: Math.round(s.ctBytesPerConn * 10) / 10,
     flowtable_bytes_per_conn: Math.round(s.ftBytesPerConn * 10) / 10,
     bytes_per_conn: Math.round((s.ctBytesPerConn + s.ftBytesPerConn) * 10) / 10,
+    work_queue_bytes_per_conn: Math.round(s.wqBytesPerConn * 10) / 10,
     rss_mb_before: mb(rss0), rss_mb: mb(m.rss), heap_used_mb: mb(m.heapUsed), array_buffers_mb: mb(m.arrayBuffers),
     setup_s: Math.round(s.setupMs / 100) / 10, ns_per_packet: Math.round(ns * 10) / 10,
   };
@@ -51,11 +55,11 @@ export function measureScale(mode: 'software' | 'hardware', flows: number): Scal
 
 export function scaleMarkdown(rows: readonly ScaleRow[]): string {
   const lines = [
-    '| mode | flows | offloaded | in hardware | conntrack B/conn | flowtable B/conn | total B/conn | RSS MB (before → after) | typed arrays MB | setup s |',
-    '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
+    '| mode | flows | offloaded | in hardware | conntrack B/conn | flowtable B/conn | total B/conn | + work queue B/conn | RSS MB (before → after) | typed arrays MB | setup s |',
+    '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
   ];
   for (const r of rows) {
-    lines.push(`| ${r.mode} | ${r.flows} | ${r.offloaded} | ${r.in_hardware} | ${r.conntrack_bytes_per_conn} | ${r.flowtable_bytes_per_conn} | ${r.bytes_per_conn} | ${r.rss_mb_before} → ${r.rss_mb} | ${r.array_buffers_mb} | ${r.setup_s} |`);
+    lines.push(`| ${r.mode} | ${r.flows} | ${r.offloaded} | ${r.in_hardware} | ${r.conntrack_bytes_per_conn} | ${r.flowtable_bytes_per_conn} | ${r.bytes_per_conn} | ${r.work_queue_bytes_per_conn} | ${r.rss_mb_before} → ${r.rss_mb} | ${r.array_buffers_mb} | ${r.setup_s} |`);
   }
   return lines.join('\n');
 }

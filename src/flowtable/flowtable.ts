@@ -176,9 +176,14 @@ export class Flowtables {
     };
   }
 
-  /** Bytes of typed-array memory: the flow table and the work queue as it stands. */
-  get memoryBytes(): number {
-    return this.table.memoryBytes + this.wqFlow.byteLength + this.wqGen.byteLength + this.wqOp.byteLength + this.wqDue.byteLength;
+  /**
+   * Bytes of the offload work queue as it stands: 15 per slot, grown to the most requests ever
+   * pending at once (the GC asks for stats of every hardware flow past a tenth of its timeout, so
+   * with N flows in hardware it reaches N). Transient work, as the kernel's kmalloc'ed
+   * flow_offload_work items are, but memory the process holds.
+   */
+  get workQueueBytes(): number {
+    return this.wqFlow.byteLength + this.wqGen.byteLength + this.wqOp.byteLength + this.wqDue.byteLength;
   }
 
   /** Registers a flowtable; its hook sits on the listed devices only. Returns its index (≤ 7). */
