@@ -225,6 +225,7 @@ export class Router implements NetfilterHost {
     const n = this.topo.count + 1;
     this.parseResult = new Uint16Array(parts.pool.capacity);
     this.rxHash = new Int32Array(parts.pool.capacity);
+    this.rxEnc = new Int32Array(parts.pool.capacity * 2);
     this.rxHashKnown = new Uint8Array(parts.pool.capacity);
     this.sfe = parts.shortcut ?? null;
     this.ctPackets = new Uint32Array(this.sfe ? parts.ct.capacity : 0);
@@ -323,8 +324,11 @@ export class Router implements NetfilterHost {
       if (be !== null && enginePort[port]! >= 0) wb[i] = be.warmIndex(pool, slot, enginePort[port]!);
       else if (ft.isHooked(port)) {
         // The port hook's key hash, kept for the lookup proper (receiveCpu).
-        const h = t.hashOf(pool.tuple, slot * TUPLE_WORDS, port, this.encapAt(slot, 0, true), this.encapAt(slot, 1, true));
+        const e0 = this.encapAt(slot, 0, true), e1 = this.encapAt(slot, 1, true);
+        const h = t.hashOf(pool.tuple, slot * TUPLE_WORDS, port, e0, e1);
         this.rxHash[slot] = h;
+        this.rxEnc[slot * 2] = e0;
+        this.rxEnc[slot * 2 + 1] = e1;
         this.rxHashKnown[slot] = 1;
         wf[i] = t.warmIndex(h);
       }
@@ -407,6 +411,8 @@ export class Router implements NetfilterHost {
   private readonly parseResult: Uint16Array;
   /** The port hook's flowtable key hash per slot, when receiveBurst computed it (rxHashKnown 1). */
   private readonly rxHash: Int32Array;
+  /** The key's two encapsulation words per slot, with rxHash. */
+  private readonly rxEnc: Int32Array;
   private readonly rxHashKnown: Uint8Array;
 
   /** The CPU's receive path for a frame `receiveHw` left (its parse result is kept on the slot). */
@@ -435,7 +441,10 @@ export class Router implements NetfilterHost {
     const ft = this.ft;
     if (slot === this.traceSlot) this.note(ft.isHooked(port) ? `  flowtable hook on ${this.topo.name(port)}:` : `  flowtable: no hook on ${this.topo.name(port)} (not in any flowtable's devices)`);
     if (isIp && ft.isHooked(port)) {
-      const e = ft.hook(pool, slot, port, this.encapAt(slot, 0, true), this.encapAt(slot, 1, true), now, this.rxHash[slot]!, this.rxHashKnown[slot] === 1);
+      const known = this.rxHashKnown[slot] === 1;
+      const e0 = known ? this.rxEnc[slot * 2]! : this.encapAt(slot, 0, true);
+      const e1 = known ? this.rxEnc[slot * 2 + 1]! : this.encapAt(slot, 1, true);
+      const e = ft.hook(pool, slot, port, e0, e1, now, this.rxHash[slot]!, known);
       if (slot === this.traceSlot) this.note(`    ${e >= 0 ? `hit, flow ${e >> 1}` : `miss: ${FAST_PATH_MISS[ft.lastMiss]}`}`);
       if (e >= 0) {
         this.topo.countRx(port, pool.len[slot]!);
