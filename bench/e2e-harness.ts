@@ -294,15 +294,8 @@ export class E2eRig {
     const tplFlows = T / 2;
     const tplOf = new Int32Array(opts.flows).fill(-1);
     for (let k = 0; k < tplFlows; k++) tplOf[Math.floor((k * opts.flows) / tplFlows)] = k;
-    // Template order: shuffled (xorshift), so a burst mixes connections and directions.
-    const order = new Int32Array(T);
-    for (let i = 0; i < T; i++) order[i] = i;
-    let x = 0x2545f491;
-    for (let i = T - 1; i > 0; i--) {
-      x ^= x << 13; x ^= x >>> 17; x ^= x << 5;
-      const j = (x >>> 0) % (i + 1);
-      const tmp = order[i]!; order[i] = order[j]!; order[j] = tmp;
-    }
+    // Template order: shuffled, so a burst mixes connections and directions.
+    const order = shuffledOrder(T, 0x2545f491);
 
     const send = (h: BuiltHost, src: number, dst: number, sport: number, dport: number, flags: number, seq: number, ack: number, payload: number, now: number, keepAs: number): void => {
       const slot = pool.alloc();
@@ -510,6 +503,19 @@ export class E2eRig {
     }
     this.cursor = c;
   }
+}
+
+/** 0..n-1 in a fixed shuffled order (Fisher–Yates driven by xorshift32 from `seed`). */
+export function shuffledOrder(n: number, seed: number): Int32Array {
+  const order = new Int32Array(n);
+  for (let i = 0; i < n; i++) order[i] = i;
+  let x = seed;
+  for (let i = n - 1; i > 0; i--) {
+    x ^= x << 13; x ^= x >>> 17; x ^= x << 5;
+    const j = (x >>> 0) % (i + 1);
+    const t = order[i]!; order[i] = order[j]!; order[j] = t;
+  }
+  return order;
 }
 
 function frameSpec(s: FrameSpec, h: BuiltHost, src: number, dst: number, sport: number, dport: number, flags: number, seq: number, ack: number, payload: number): void {

@@ -22,6 +22,8 @@
  * record, then process the burst (Router.receiveBurst's scheme); the others process frame by frame.
  */
 import { defineSuite, type BenchCase } from './case.ts';
+import { fmix, mix } from '../src/flowtable/table.ts';
+import { shuffledOrder } from './e2e-harness.ts';
 
 const BURST = 64;
 const FRAME = 128; // bytes per work slot and per template
@@ -33,27 +35,13 @@ const R_SRC = 0, R_DST = 1, R_PORTS = 2, R_IIF = 3, R_NAT_ADDR = 4, R_NAT_PORT =
 const TEARDOWN = 4;
 const SEED = 0x2545f491;
 
-function mix(h: number, word: number): number {
-  let w = Math.imul(word, 0xcc9e2d51);
-  w = (w << 15) | (w >>> 17);
-  h ^= Math.imul(w, 0x1b873593);
-  h = (h << 13) | (h >>> 19);
-  return (Math.imul(h, 5) + 0xe6546b64) | 0;
-}
-
 function hash4(src: number, dst: number, ports: number, iif: number): number {
   let h = SEED ^ 0x9e3779b9;
   h = mix(h, 0x406); // l3proto 4 << 8 | TCP
   h = mix(h, ports);
   h = mix(h, src);
   h = mix(h, dst);
-  h = mix(h, iif);
-  h ^= h >>> 16;
-  h = Math.imul(h, 0x85ebca6b);
-  h ^= h >>> 13;
-  h = Math.imul(h, 0xc2b2ae35);
-  h ^= h >>> 16;
-  return h | 0;
+  return fmix(mix(h, iif));
 }
 
 /** RFC 1624 eq. 3: the checksum after a 16-bit word changes from `from` to `to`. */
@@ -62,6 +50,36 @@ function csumReplace16(csum: number, from: number, to: number): number {
   s = (s & 0xffff) + (s >>> 16);
   s = (s & 0xffff) + (s >>> 16);
   return ~s & 0xffff;
+}
+
+/** An Ethernet/IPv4/TCP data segment (DF, TTL 64, 50-byte payload) at `o`, `iif` kept in its last byte. */
+function writeTcpTemplate(b: Uint8Array, o: number, src: number, dst: number, sport: number, dport: number, iif: number): void {
+  b.fill(0, o, o + FRAME);
+  b[o + 12] = 0x08; b[o + 13] = 0x00;
+  b[o + FRAME - 1] = iif; // the arrival port, past the frame
+  const ip = o + 14;
+  b[ip] = 0x45; b[ip + 3] = 104; b[ip + 6] = 0x40; b[ip + 8] = 64; b[ip + 9] = 6;
+  for (let k = 0; k < 4; k++) { b[ip + 12 + k] = (src >>> (24 - 8 * k)) & 0xff; b[ip + 16 + k] = (dst >>> (24 - 8 * k)) & 0xff; }
+  let s = 0;
+  for (let k = 0; k < 20; k += 2) s += (b[ip + k]! << 8) | b[ip + k + 1]!;
+  while (s > 0xffff) s = (s & 0xffff) + (s >>> 16);
+  const c = ~s & 0xffff;
+  b[ip + 10] = c >>> 8; b[ip + 11] = c & 0xff;
+  const l4 = ip + 20;
+  b[l4] = sport >>> 8; b[l4 + 1] = sport & 0xff; b[l4 + 2] = dport >>> 8; b[l4 + 3] = dport & 0xff;
+  b[l4 + 12] = 0x50; b[l4 + 13] = 0x18; b[l4 + 16] = 0x12; b[l4 + 17] = 0x34;
+}
+
+/** The DMA stand-in: the next BURST templates' headers (and their port byte) into the work slots; returns the new cursor. */
+function restoreBurst(tw: Int32Array, ww: Int32Array, cursor: number, mask: number): number {
+  let c = cursor;
+  for (let s = 0; s < BURST; s++) {
+    const d = (s * FRAME) >> 2, t = (c * FRAME) >> 2;
+    for (let w = 0; w < HDR_WORDS; w++) ww[d + w] = tw[t + w]!;
+    ww[d + (FRAME >> 2) - 1] = tw[t + (FRAME >> 2) - 1]!;
+    c = (c + 1) & mask;
+  }
+  return c;
 }
 
 class FloorRig {
@@ -101,14 +119,7 @@ class FloorRig {
     this.tplWords = new Int32Array(this.tpl.buffer);
     this.work = new Uint8Array(BURST * FRAME);
     this.workWords = new Int32Array(this.work.buffer);
-    const order = new Int32Array(T);
-    for (let i = 0; i < T; i++) order[i] = i;
-    let x = 0x1234567;
-    for (let i = T - 1; i > 0; i--) {
-      x ^= x << 13; x ^= x >>> 17; x ^= x << 5;
-      const j = (x >>> 0) % (i + 1);
-      const t = order[i]!; order[i] = order[j]!; order[j] = t;
-    }
+    const order = shuffledOrder(T, 0x1234567);
     const natAddr = 0x64400002;
     const src = (f: number): number => (0x0a000000 + (f >>> 6)) | 0;
     const dst = (f: number): number => (0xc6120000 + (f >>> 6)) | 0;
@@ -120,7 +131,7 @@ class FloorRig {
     }
     for (let k = 0; k < T; k++) {
       const f = Math.floor((k * flows) / T);
-      this.writeTemplate(order[k]! * FRAME, src(f), dst(f), 1024 + (f & 63), 443);
+      writeTcpTemplate(this.tpl, order[k]! * FRAME, src(f), dst(f), 1024 + (f & 63), 443, 2);
     }
   }
 
@@ -138,23 +149,6 @@ class FloorRig {
     this.index[i] = (h & ~0x3fffff) | (e + 1); // tag in the top bits (≤ 4M entries below them)
   }
 
-  private writeTemplate(o: number, src: number, dst: number, sport: number, dport: number): void {
-    const b = this.tpl;
-    b.fill(0, o, o + FRAME);
-    b[o + 12] = 0x08; b[o + 13] = 0x00;
-    const ip = o + 14;
-    b[ip] = 0x45; b[ip + 2] = 0; b[ip + 3] = 104; b[ip + 6] = 0x40; b[ip + 8] = 64; b[ip + 9] = 6;
-    for (let k = 0; k < 4; k++) { b[ip + 12 + k] = (src >>> (24 - 8 * k)) & 0xff; b[ip + 16 + k] = (dst >>> (24 - 8 * k)) & 0xff; }
-    let s = 0;
-    for (let k = 0; k < 20; k += 2) s += (b[ip + k]! << 8) | b[ip + k + 1]!;
-    while (s > 0xffff) s = (s & 0xffff) + (s >>> 16);
-    const c = ~s & 0xffff;
-    b[ip + 10] = c >>> 8; b[ip + 11] = c & 0xff;
-    const l4 = ip + 20;
-    b[l4] = sport >>> 8; b[l4 + 1] = sport & 0xff; b[l4 + 2] = dport >>> 8; b[l4 + 3] = dport & 0xff;
-    b[l4 + 12] = 0x50; b[l4 + 13] = 0x18; b[l4 + 16] = 0x12; b[l4 + 17] = 0x34;
-  }
-
   /** The 4-tuple words of the frame in work slot `s` and the key hash (iif 2). */
   private hashOfSlot(o: number): number {
     const b = this.work;
@@ -166,15 +160,7 @@ class FloorRig {
   }
 
   run(lookAhead: boolean): void {
-    const tw = this.tplWords, ww = this.workWords;
-    const mask = this.templates - 1;
-    let c = this.cursor;
-    for (let s = 0; s < BURST; s++) {
-      const d = (s * FRAME) >> 2, t = (c * FRAME) >> 2;
-      for (let w = 0; w < HDR_WORDS; w++) ww[d + w] = tw[t + w]!;
-      c = (c + 1) & mask;
-    }
-    this.cursor = c;
+    this.cursor = restoreBurst(this.tplWords, this.workWords, this.cursor, this.templates - 1);
     this.now += 1000;
     if (lookAhead) {
       const idx = this.index, rec = this.rec, hs = this.hashes, sv = this.slotVals;
@@ -324,14 +310,7 @@ class ClassicFloorRig {
     this.neigh(0xc0a80102 | 0, 0x00000b02); this.neigh(0x64400001, 0x00000b01);
     for (let i = 0; i < this.tcpNext.length; i++) this.tcpNext[i] = 3; // ESTABLISHED stays ESTABLISHED on ACK
     this.l4protoSet[6] = 1; this.l4protoSet[17] = 1;
-    const order = new Int32Array(T);
-    for (let i = 0; i < T; i++) order[i] = i;
-    let x = 0x1234567;
-    for (let i = T - 1; i > 0; i--) {
-      x ^= x << 13; x ^= x >>> 17; x ^= x << 5;
-      const j = (x >>> 0) % (i + 1);
-      const t = order[i]!; order[i] = order[j]!; order[j] = t;
-    }
+    const order = shuffledOrder(T, 0x1234567);
     const natAddr = 0x64400002;
     const src = (f: number): number => (0x0a000000 + (f >>> 6)) | 0;
     const dst = (f: number): number => (0xc6120000 + (f >>> 6)) | 0;
@@ -349,8 +328,8 @@ class ClassicFloorRig {
     for (let k = 0; k < T; k++) {
       const f = Math.floor(((k >> 1) * flows) / (T >> 1));
       const sport = 1024 + (f & 63);
-      if (k & 1) this.writeTemplate(order[k]! * FRAME, dst(f), natAddr, 443, sport, 1);
-      else this.writeTemplate(order[k]! * FRAME, src(f), dst(f), sport, 443, 2);
+      if (k & 1) writeTcpTemplate(this.tpl, order[k]! * FRAME, dst(f), natAddr, 443, sport, 1);
+      else writeTcpTemplate(this.tpl, order[k]! * FRAME, src(f), dst(f), sport, 443, 2);
     }
   }
 
@@ -372,35 +351,8 @@ class ClassicFloorRig {
     this.index[i] = (h & ~0x3fffff) | (ref + 1);
   }
 
-  private writeTemplate(o: number, src: number, dst: number, sport: number, dport: number, iif: number): void {
-    const b = this.tpl;
-    b.fill(0, o, o + FRAME);
-    b[o + 12] = 0x08; b[o + 13] = 0x00;
-    b[o + 127] = iif; // the arrival port, kept past the frame
-    const ip = o + 14;
-    b[ip] = 0x45; b[ip + 3] = 104; b[ip + 6] = 0x40; b[ip + 8] = 64; b[ip + 9] = 6;
-    for (let k = 0; k < 4; k++) { b[ip + 12 + k] = (src >>> (24 - 8 * k)) & 0xff; b[ip + 16 + k] = (dst >>> (24 - 8 * k)) & 0xff; }
-    let s = 0;
-    for (let k = 0; k < 20; k += 2) s += (b[ip + k]! << 8) | b[ip + k + 1]!;
-    while (s > 0xffff) s = (s & 0xffff) + (s >>> 16);
-    const c = ~s & 0xffff;
-    b[ip + 10] = c >>> 8; b[ip + 11] = c & 0xff;
-    const l4 = ip + 20;
-    b[l4] = sport >>> 8; b[l4 + 1] = sport & 0xff; b[l4 + 2] = dport >>> 8; b[l4 + 3] = dport & 0xff;
-    b[l4 + 12] = 0x50; b[l4 + 13] = 0x18; b[l4 + 16] = 0x12; b[l4 + 17] = 0x34;
-  }
-
   run(): void {
-    const tw = this.tplWords, ww = this.workWords;
-    const mask = this.templates - 1;
-    let c = this.cursor;
-    for (let s = 0; s < BURST; s++) {
-      const d = (s * FRAME) >> 2, t = (c * FRAME) >> 2;
-      for (let w = 0; w < HDR_WORDS; w++) ww[d + w] = tw[t + w]!;
-      ww[d + 31] = tw[t + 31]!; // the arrival port
-      c = (c + 1) & mask;
-    }
-    this.cursor = c;
+    this.cursor = restoreBurst(this.tplWords, this.workWords, this.cursor, this.templates - 1);
     this.now += 1000;
     for (let s = 0; s < BURST; s++) this.forward(s);
   }
@@ -408,7 +360,7 @@ class ClassicFloorRig {
   private forward(s: number): void {
     const b = this.work;
     const o = s * FRAME;
-    const iif = b[o + 127]!;
+    const iif = b[o + FRAME - 1]!;
     // ip_rcv_core: version/IHL, total length, header checksum.
     if (b[o + 12] !== 0x08 || b[o + 13] !== 0x00) { this.sink++; return; }
     const ip = o + 14;

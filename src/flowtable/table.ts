@@ -251,12 +251,7 @@ export class FlowTable {
     h = mix(h, iif);
     h = mix(h, enc0);
     h = mix(h, enc1);
-    h ^= h >>> 16;
-    h = Math.imul(h, 0x85ebca6b);
-    h ^= h >>> 13;
-    h = Math.imul(h, 0xc2b2ae35);
-    h ^= h >>> 16;
-    return h | 0;
+    return fmix(h);
   }
 
   /**
@@ -424,8 +419,18 @@ export class FlowTable {
   }
 }
 
+/** murmur3's finaliser (exported with `mix` for bench/floor.bench.ts, which hashes as the table does). */
+export function fmix(h: number): number {
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  h ^= h >>> 16;
+  return h | 0;
+}
+
 /** One murmur3 round. */
-function mix(h: number, word: number): number {
+export function mix(h: number, word: number): number {
   let w = Math.imul(word, 0xcc9e2d51);
   w = (w << 15) | (w >>> 17);
   h ^= Math.imul(w, 0x1b873593);
