@@ -23,7 +23,8 @@ import { loadScenario } from '../src/sim/run.ts';
 import type { Router, RouterSink } from '../src/sim/router.ts';
 import { FrameSpec, buildFrame } from '../src/wire/builder.ts';
 import { parseFrame } from '../src/wire/parse.ts';
-import { pushL2, stripToL3 } from '../src/flowtable/l2.ts';
+import { pushL2, rewriteEthernet, stripToL3 } from '../src/flowtable/l2.ts';
+import { ETH_HLEN } from '../src/wire/ethernet.ts';
 import { dropReasonName } from '../src/wire/drop-reasons.ts';
 import { IPPROTO_TCP, TUPLE_WORDS, T_PORTS, T_SRC } from '../src/wire/tuple.ts';
 import type { BenchMode } from './case.ts';
@@ -462,7 +463,8 @@ export class E2eRig {
   /**
    * The software fast path's stages, cumulatively, for bench/stages.bench.ts: the harness, then
    * `parseFrame`, then the flowtable hook (eligibility, lookup, liveness, refresh), then the
-   * rewrite (NAT, TTL), then the L2 header (strip the received one, push the flow's cached one);
+   * rewrite (NAT, TTL), then the L2 header (the flow's cached addresses: in place for Ethernet in
+   * and out, else strip the received header and push the flow's);
    * the frame is freed after the last stage asked for. For a two-port rig without encapsulation.
    */
   stagesBurst(upTo: number): void {
@@ -484,7 +486,11 @@ export class E2eRig {
         const e = ft.hook(pool, slot, port, 0, 0, now);
         if (upTo >= 3 && e >= 0) {
           ft.rewrite(pool, slot, e);
-          if (upTo >= 4 && stripToL3(pool, slot)) pushL2(pool, slot, 4, t.dstMacHi(e), t.dstMacLo(e), t.srcMacHi(e), t.srcMacLo(e), t.outEncap0(e), t.outEncap1(e));
+          if (upTo >= 4) {
+            // As the router's transmit: Ethernet in and out rewrites the addresses in place.
+            if (pool.l3off[slot] === ETH_HLEN && t.outEncap0(e) === 0 && t.outEncap1(e) === 0) rewriteEthernet(pool, slot, 4, t.dstMacHi(e), t.dstMacLo(e), t.srcMacHi(e), t.srcMacLo(e));
+            else if (stripToL3(pool, slot)) pushL2(pool, slot, 4, t.dstMacHi(e), t.dstMacLo(e), t.srcMacHi(e), t.srcMacLo(e), t.outEncap0(e), t.outEncap1(e));
+          }
         }
       }
       pool.free(slot);

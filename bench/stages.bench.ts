@@ -16,7 +16,7 @@
 import { defineSuite, type BenchCase } from './case.ts';
 import { BURST, takeRig } from './e2e-harness.ts';
 
-const STAGES = ['harness', '+ parse', '+ flowtable hook', '+ rewrite (NAT, TTL)', '+ L2 strip and push'] as const;
+const STAGES = ['harness', '+ parse', '+ flowtable hook', '+ rewrite (NAT, TTL)', '+ L2 header'] as const;
 
 function stageCase(upTo: number, flows: number): BenchCase {
   return {

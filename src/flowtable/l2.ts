@@ -19,6 +19,20 @@ export function stripToL3(pool: PacketPool, slot: number): boolean {
 }
 
 /**
+ * The Ethernet header of a frame that arrived as plain Ethernet (`l3off === ETH_HLEN`) and leaves
+ * without encapsulation, rewritten in place: the same bytes and offsets as `stripToL3` followed by
+ * `pushL2` with no encapsulation (the header is taken off and put back at the same place), without
+ * moving the frame's start twice. Callers check both conditions.
+ */
+export function rewriteEthernet(pool: PacketPool, slot: number, family: number, dstHi: number, dstLo: number, srcHi: number, srcLo: number): void {
+  const at = pool.frameStart(slot);
+  const b = pool.bytes;
+  writeMac(b, at, dstHi, dstLo);
+  writeMac(b, at + ETH_SRC, srcHi, srcLo);
+  wr16(b, at + ETH_TYPE, family === 6 ? ETH_P_IPV6 : ETH_P_IP);
+}
+
+/**
  * Prepends Ethernet + encapsulations to a packet that starts at its IP header. `encap0` is the
  * outermost encapsulation word ((proto << 16) | id), `encap1` the next, 0 = none. Returns false
  * when the headroom is short (the caller drops).
