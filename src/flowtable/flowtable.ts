@@ -14,7 +14,9 @@
  * - With `flags offload`, an add queues a hardware REPLACE on a work queue; the flow keeps running
  *   in software until the work runs and only goes to hardware if a driver accepts it; stats
  *   requests extend the software timeout from the hardware's last use; teardown queues DESTROY
- *   and the flow is freed once the hardware entry is dead (nf_flow_table_offload.c).
+ *   and the flow is freed once the hardware entry is dead (nf_flow_table_offload.c). A flow has
+ *   at most one work item queued (NF_FLOW_HW_PENDING): a DESTROY waits for a pending REPLACE or
+ *   stats request to run, the GC retrying it each pass, as nf_flow_offload_del does.
  */
 import type { PacketPool } from '../buffers/pool.ts';
 import { PF_FRAGMENT, PF_IP_OPTIONS } from '../buffers/pool.ts';
@@ -140,9 +142,9 @@ export class Flowtables {
   private readonly counterOf = new Uint8Array(8);
   private readonly statsOut = new Float64Array(3);
   // Offload work queue: a FIFO ring of (flow, generation, op, due) — work items run in order. It
-  // holds what is pending (at most an add or stats and a destroy per flow: NF_FLOW_HW_PENDING), so
-  // it starts small and doubles when full, up to two items per flow id; the kernel allocates each
-  // flow_offload_work as it queues it.
+  // holds what is pending, at most one item per flow (NF_FLOW_HW_PENDING), so it starts small and
+  // doubles when full, up to one item per flow id; the kernel allocates each flow_offload_work as
+  // it queues it.
   private wqFlow: Int32Array;
   private wqGen: Uint16Array;
   private wqOp: Uint8Array;
@@ -162,7 +164,7 @@ export class Flowtables {
     this.hwDelay = opts.hwWorkDelayNs ?? 1e6;
     this.hooked = new Uint8Array(opts.maxDevices ?? 256);
     let wqMax = 16;
-    while (wqMax < opts.capacity * 2) wqMax *= 2;
+    while (wqMax < opts.capacity) wqMax *= 2;
     this.wqMax = wqMax;
     const wq = Math.min(256, wqMax);
     this.wqFlow = new Int32Array(wq);
@@ -257,11 +259,16 @@ export class Flowtables {
     return flow;
   }
 
-  /** Queues offload work, coalescing as nf_flow_offload_work_alloc does (NF_FLOW_HW_PENDING). */
-  private queueHw(flow: number, op: number, now: number): void {
+  /**
+   * Queues offload work as nf_flow_offload_work_alloc does: not while the flow has work pending
+   * (NF_FLOW_HW_PENDING: one work item per flow at a time), nor when the queue is full (the
+   * kmalloc failing). Returns false when nothing was queued: an add is retried by a later
+   * refresh, a destroy by the next GC pass, a stats request is simply lost.
+   */
+  private queueHw(flow: number, op: number, now: number): boolean {
     const t = this.table;
-    if (t.flags(flow) & NF_FLOW_HW_PENDING) return;
-    if (this.wqTail - this.wqHead >= this.wqFlow.length && !this.growWorkQueue()) return; // full: the request is lost, retried on refresh
+    if (t.flags(flow) & NF_FLOW_HW_PENDING) return false;
+    if (this.wqTail - this.wqHead >= this.wqFlow.length && !this.growWorkQueue()) return false;
     t.setFlags(flow, t.flags(flow) | NF_FLOW_HW_PENDING);
     const i = this.wqTail & (this.wqFlow.length - 1);
     this.wqFlow[i] = flow;
@@ -270,6 +277,7 @@ export class Flowtables {
     this.wqDue[i] = now + this.hwDelay;
     this.wqTail++;
     if (op === HW_OP_ADD) this.stats.hwRequests++;
+    return true;
   }
 
   /** Doubles the work queue ring (keeping its order); false at its maximum size. */
@@ -452,9 +460,9 @@ export class Flowtables {
       if (f2 & NF_FLOW_TEARDOWN) {
         if (f2 & NF_FLOW_HW && this.hw !== null) {
           if (!(f2 & NF_FLOW_HW_DYING)) {
-            // A DESTROY supersedes a pending add.
-            t.setFlags(flow, (f2 | NF_FLOW_HW_DYING) & ~NF_FLOW_HW_PENDING);
-            this.queueHw(flow, HW_OP_DEL, now);
+            // nf_flow_offload_del: HW_DYING once the DESTROY is queued; while an add or stats
+            // request is pending it is not, and the next pass tries again.
+            if (this.queueHw(flow, HW_OP_DEL, now)) t.setFlags(flow, t.flags(flow) | NF_FLOW_HW_DYING);
           } else if (f2 & NF_FLOW_HW_DEAD) this.remove(flow);
         } else this.remove(flow);
       } else if (f2 & NF_FLOW_HW_ACCEPTED) {
@@ -487,7 +495,8 @@ export class Flowtables {
       const op = this.wqOp[i]!;
       const ct = t.ct(flow);
       if (op === HW_OP_ADD) {
-        if (t.flags(flow) & (NF_FLOW_TEARDOWN | NF_FLOW_HW_DYING)) continue;
+        // flow_offload_work_add runs even for a flow torn down since it was queued: the GC's
+        // DESTROY (queued once this work is done) takes the rule out again.
         const code = hw.replace(flow, now);
         if (code === 0) {
           t.setFlags(flow, t.flags(flow) | NF_FLOW_HW_ACCEPTED);
