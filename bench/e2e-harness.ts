@@ -23,8 +23,7 @@ import { loadScenario } from '../src/sim/run.ts';
 import type { Router, RouterSink } from '../src/sim/router.ts';
 import { FrameSpec, buildFrame } from '../src/wire/builder.ts';
 import { parseFrame } from '../src/wire/parse.ts';
-import { pushL2, rewriteEthernet, stripToL3 } from '../src/flowtable/l2.ts';
-import { ETH_HLEN } from '../src/wire/ethernet.ts';
+import { replaceL2 } from '../src/flowtable/l2.ts';
 import { dropReasonName } from '../src/wire/drop-reasons.ts';
 import { IPPROTO_TCP, TUPLE_WORDS, T_PORTS, T_SRC } from '../src/wire/tuple.ts';
 import type { BenchMode } from './case.ts';
@@ -486,11 +485,7 @@ export class E2eRig {
         const e = ft.hook(pool, slot, port, 0, 0, now);
         if (upTo >= 3 && e >= 0) {
           ft.rewrite(pool, slot, e);
-          if (upTo >= 4) {
-            // As the router's transmit: Ethernet in and out rewrites the addresses in place.
-            if (pool.l3off[slot] === ETH_HLEN && t.outEncap0(e) === 0 && t.outEncap1(e) === 0) rewriteEthernet(pool, slot, 4, t.dstMacHi(e), t.dstMacLo(e), t.srcMacHi(e), t.srcMacLo(e));
-            else if (stripToL3(pool, slot)) pushL2(pool, slot, 4, t.dstMacHi(e), t.dstMacLo(e), t.srcMacHi(e), t.srcMacLo(e), t.outEncap0(e), t.outEncap1(e));
-          }
+          if (upTo >= 4) replaceL2(pool, slot, 4, t.dstMacHi(e), t.dstMacLo(e), t.srcMacHi(e), t.srcMacLo(e), t.outEncap0(e), t.outEncap1(e));
         }
       }
       pool.free(slot);

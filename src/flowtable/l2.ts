@@ -8,6 +8,7 @@ import type { PacketPool } from '../buffers/pool.ts';
 import { wr16 } from '../wire/bytes.ts';
 import { ETH_HLEN, ETH_P_IP, ETH_P_IPV6, ETH_P_PPP_SES, ETH_SRC, ETH_TYPE, writeMac } from '../wire/ethernet.ts';
 import { pppoePush, vlanPush } from '../wire/encap.ts';
+import { DropReason } from '../wire/drop-reasons.ts';
 
 /** Removes everything in front of the IP header (the received link-layer header and encaps). */
 export function stripToL3(pool: PacketPool, slot: number): boolean {
@@ -19,12 +20,30 @@ export function stripToL3(pool: PacketPool, slot: number): boolean {
 }
 
 /**
+ * Gives an IP packet the link-layer header of its way out (addresses, then encapsulations as for
+ * `pushL2`), whatever header it arrived with. Returns 0, or the drop reason: PKT_TOO_SMALL when the
+ * received header cannot be taken off, POOL_EXHAUSTED when the headroom is short.
+ */
+export function replaceL2(
+  pool: PacketPool, slot: number, family: number,
+  dstHi: number, dstLo: number, srcHi: number, srcLo: number, encap0: number, encap1: number,
+): number {
+  if (pool.l3off[slot] === ETH_HLEN && encap0 === 0 && encap1 === 0) {
+    rewriteEthernet(pool, slot, family, dstHi, dstLo, srcHi, srcLo);
+    return 0;
+  }
+  if (pool.l3off[slot] !== 0 && !stripToL3(pool, slot)) return DropReason.PKT_TOO_SMALL;
+  if (!pushL2(pool, slot, family, dstHi, dstLo, srcHi, srcLo, encap0, encap1)) return DropReason.POOL_EXHAUSTED;
+  return 0;
+}
+
+/**
  * The Ethernet header of a frame that arrived as plain Ethernet (`l3off === ETH_HLEN`) and leaves
  * without encapsulation, rewritten in place: the same bytes and offsets as `stripToL3` followed by
  * `pushL2` with no encapsulation (the header is taken off and put back at the same place), without
- * moving the frame's start twice. Callers check both conditions.
+ * moving the frame's start twice.
  */
-export function rewriteEthernet(pool: PacketPool, slot: number, family: number, dstHi: number, dstLo: number, srcHi: number, srcLo: number): void {
+function rewriteEthernet(pool: PacketPool, slot: number, family: number, dstHi: number, dstLo: number, srcHi: number, srcLo: number): void {
   const at = pool.frameStart(slot);
   const b = pool.bytes;
   writeMac(b, at, dstHi, dstLo);

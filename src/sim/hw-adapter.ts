@@ -6,7 +6,7 @@
  * flowtable adds to conntrack.
  */
 import type { Flowtables, FlowHwOps } from '../flowtable/flowtable.ts';
-import { K_ENCAP0, K_ENCAP1, K_IIF, NF_FLOW_SNAT, NF_FLOW_DNAT } from '../flowtable/types.ts';
+import { NF_FLOW_SNAT, NF_FLOW_DNAT } from '../flowtable/types.ts';
 import { DeviceKind, type Topology } from '../net/devices.ts';
 import { DSA_TAG_MTK, DSA_TAG_NONE, DSA_TAG_OTHER, OffloadRequest, OFFLOAD_F_BIDIRECTIONAL, type HardwareBackend } from '../offload/types.ts';
 import { ETH_P_PPP_SES } from '../wire/ethernet.ts';

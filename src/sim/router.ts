@@ -24,9 +24,9 @@ import {
   IPS_ASSURED, IPS_CONFIRMED, IPS_DST_NAT_DONE, IPS_OFFLOAD, IPS_SRC_NAT_DONE, TCP_CONNTRACK_ESTABLISHED,
   IP_CT_DIR_ORIGINAL, IPS_HW_OFFLOAD, IPS_SEEN_REPLY, IP_CT_RELATED, IP_CT_RELATED_REPLY, ctinfoDir,
 } from '../conntrack/constants.ts';
-import { NAT_CHANGE_DADDR, NAT_CHANGE_DPORT, NAT_CHANGE_SADDR, NAT_CHANGE_SPORT, NAT_PLAN_WORDS, NAT_PLAN_MASK } from '../conntrack/nat.ts';
+import { NAT_CHANGE_DADDR, NAT_CHANGE_DPORT, NAT_CHANGE_SADDR, NAT_CHANGE_SPORT, NAT_PLAN_WORDS } from '../conntrack/nat.ts';
 import { Flowtables, ADD_OK } from '../flowtable/flowtable.ts';
-import { pushL2, rewriteEthernet, stripToL3 } from '../flowtable/l2.ts';
+import { pushL2, replaceL2, stripToL3 } from '../flowtable/l2.ts';
 import { encapWord, FLOW_KEY_WORDS, FLOW_OFFLOAD_XMIT_DIRECT, FLOW_OFFLOAD_XMIT_NEIGH, K_ENCAP0, K_ENCAP1, newFlowRouteDir, type FlowRouteDir } from '../flowtable/types.ts';
 import { DeviceKind, type Topology } from '../net/devices.ts';
 import { fillForwardPath, pathInfo, decideForwardPath, ForwardPath, flowtableView, type FlowtableView, FP_FAIL_FDB } from '../net/forward-path.ts';
@@ -50,7 +50,7 @@ import { buildIpv4Fragment, ipv4FragmentStep } from '../wire/fragment.ts';
 import { DropReason, DROP_REASON_COUNT, dropReasonDescription, dropReasonName } from '../wire/drop-reasons.ts';
 import { FAST_PATH_MISS, ADD_REFUSAL } from '../flowtable/flowtable.ts';
 import { cpuReasonName } from '../offload/types.ts';
-import { ETH_HLEN, ETH_P_IP, ETH_P_IPV6, ETH_P_PPP_SES } from '../wire/ethernet.ts';
+import { ETH_P_IP, ETH_P_IPV6, ETH_P_PPP_SES } from '../wire/ethernet.ts';
 import { ipv4DecTtl, ipv6DecHopLimit, natIcmpInnerV4, natIcmpInnerV6, natIcmpSetEchoId, natIpv4SetDst, natIpv4SetSrc, natIpv6SetDst, natIpv6SetSrc, natSetDport, natSetSport } from '../wire/nat.ts';
 import { parseFrame } from '../wire/parse.ts';
 import { IPPROTO_ICMP, IPPROTO_ICMPV6, IPPROTO_TCP, IPPROTO_UDP, TUPLE_WORDS, T_DST, T_PORTS, T_PROTO, T_SRC } from '../wire/tuple.ts';
@@ -101,7 +101,7 @@ const NEIGH_CACHE_MASK = NEIGH_CACHE_SIZE - 1;
 /**
  * Resolved L2 output per (device, next hop): a direct-mapped cache over typed arrays. 32-bit words
  * (MAC low words, encapsulation words) are kept as int32: values read from here are passed on to
- * pushL2, and a uint32 above 2^31 crossing a call that is not inlined is boxed per packet.
+ * replaceL2, and a uint32 above 2^31 crossing a call that is not inlined is boxed per packet.
  */
 class NeighCache {
   readonly dev = new Int32Array(NEIGH_CACHE_SIZE).fill(-1);
@@ -592,22 +592,11 @@ export class Router implements NetfilterHost {
       this.neighOutput(slot, outIf, t.dstMacHi(e), t.dstMacLo(e), path === PATH_HARDWARE, now);
       return;
     }
-    const family = pool.l3proto[slot] === ETH_P_IPV6 ? 6 : 4;
-    if (pool.l3off[slot] === ETH_HLEN && t.outEncap0(e) === 0 && t.outEncap1(e) === 0) {
-      // Ethernet in, Ethernet out: only the addresses change.
-      pool.oif[slot] = outIf;
-      rewriteEthernet(pool, slot, family, t.dstMacHi(e), t.dstMacLo(e), t.srcMacHi(e), t.srcMacLo(e));
-      if (slot === this.traceSlot) this.traceFate = `transmitted on ${this.topo.name(outPort)}`;
-      this.sink.transmit(slot, outPort, 0, path === PATH_HARDWARE, now);
-      return;
-    }
-    if (!stripToL3(pool, slot)) {
-      this.drop(slot, DropReason.PKT_TOO_SMALL);
-      return;
-    }
     pool.oif[slot] = outIf;
-    if (!pushL2(pool, slot, family, t.dstMacHi(e), t.dstMacLo(e), t.srcMacHi(e), t.srcMacLo(e), t.outEncap0(e), t.outEncap1(e))) {
-      this.drop(slot, DropReason.POOL_EXHAUSTED);
+    const family = pool.l3proto[slot] === ETH_P_IPV6 ? 6 : 4;
+    const bad = replaceL2(pool, slot, family, t.dstMacHi(e), t.dstMacLo(e), t.srcMacHi(e), t.srcMacLo(e), t.outEncap0(e), t.outEncap1(e));
+    if (bad !== 0) {
+      this.drop(slot, bad);
       return;
     }
     if (slot === this.traceSlot) this.traceFate = `transmitted on ${this.topo.name(outPort)}`;
@@ -932,19 +921,10 @@ export class Router implements NetfilterHost {
       nc.dev[ci] = dev; nc.nhHi[ci] = nhHi; nc.nhLo[ci] = nhLo; nc.at[ci] = now;
       nc.port[ci] = port; nc.e0[ci] = e0; nc.e1[ci] = e1; nc.dHi[ci] = dHi; nc.dLo[ci] = dLo; nc.sHi[ci] = sHi; nc.sLo[ci] = sLo;
     }
-    const family = pool.l3proto[slot] === ETH_P_IPV6 ? 6 : 4;
-    if (pool.l3off[slot] === ETH_HLEN && e0 === 0 && e1 === 0) {
-      // Ethernet in, Ethernet out: only the addresses change (what strip + push would write).
-      rewriteEthernet(pool, slot, family, dHi, dLo, sHi, sLo);
-    } else {
-      if (pool.l3off[slot] !== 0 && !stripToL3(pool, slot)) {
-        this.drop(slot, DropReason.PKT_TOO_SMALL);
-        return;
-      }
-      if (!pushL2(pool, slot, family, dHi, dLo, sHi, sLo, e0, e1)) {
-        this.drop(slot, DropReason.POOL_EXHAUSTED);
-        return;
-      }
+    const bad = replaceL2(pool, slot, pool.l3proto[slot] === ETH_P_IPV6 ? 6 : 4, dHi, dLo, sHi, sLo, e0, e1);
+    if (bad !== 0) {
+      this.drop(slot, bad);
+      return;
     }
     if (slot === this.traceSlot) {
       this.note(`  output: ${this.topo.name(dev)} → port ${this.topo.name(port)}${e0 !== 0 ? ` with ${e1 !== 0 ? 2 : 1} encapsulation(s)` : ''}`);
