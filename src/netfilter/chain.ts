@@ -18,6 +18,13 @@ import {
  */
 export type Op = (slot: number) => number;
 
+/**
+ * A chain compiled to a function (netfilter/jit.ts): runs the chain at jump depth `sp` for a
+ * packet of `len` bytes and returns NF_ACCEPT/NF_DROP, or NFT_CONTINUE when the chain ended or
+ * returned (a base chain returns its policy instead).
+ */
+export type ChainFn = (slot: number, sp: number, len: number) => number;
+
 export interface TableRef {
   readonly name: string;
   /** 'ip' | 'ip6' | 'inet' | 'netdev' (as nft prints the family). */
@@ -43,6 +50,8 @@ export class CompiledChain {
   policy: number;
   readonly isBase: boolean;
   readonly rules: CompiledRule[] = [];
+  /** The chain as generated code (jitChains), or null: the interpreter runs it. */
+  fn: ChainFn | null = null;
 
   constructor(id: number, name: string, table: TableRef, isBase: boolean, policy: number) {
     this.id = id;
@@ -54,7 +63,7 @@ export class CompiledChain {
 }
 
 /** Bound on chain entries in one nft_do_chain run: a goto cycle the loader missed cannot spin forever. */
-const MAX_CHAIN_HOPS = 4096;
+export const MAX_CHAIN_HOPS = 4096;
 
 /**
  * Shared state of one compiled ruleset: the pool, the host, the virtual clock of the current
@@ -83,6 +92,8 @@ export class Engine {
   trace: TraceRecorder | null = null;
   /** The hook being run, for traces. */
   hook = 0;
+  /** Jumps and gotos taken in the current base chain run (generated chains; see MAX_CHAIN_HOPS). */
+  hops = 0;
 
   private readonly stackChain: (CompiledChain | null)[] = new Array<CompiledChain | null>(NFT_JUMP_STACK_SIZE).fill(null);
   private readonly stackRule = new Int32Array(NFT_JUMP_STACK_SIZE);
@@ -113,6 +124,19 @@ export class Engine {
   /** True when this packet is traced (one byte read and one compare when tracing is off). */
   tracing(slot: number): boolean {
     return (this.pool.trace[slot] !== 0 || slot === this.traceSlot) && this.trace !== null;
+  }
+
+  /**
+   * Runs a base chain for one packet: its generated function when it has one and the packet is
+   * not traced, else the interpreter (which records traces). Returns NF_ACCEPT or NF_DROP.
+   */
+  runChain(base: CompiledChain, slot: number): number {
+    const fn = base.fn;
+    if (fn !== null && !this.tracing(slot)) {
+      this.hops = 0;
+      return fn(slot, 0, this.pktLen(slot));
+    }
+    return this.doChain(base, slot);
   }
 
   /**

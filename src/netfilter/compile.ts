@@ -16,6 +16,7 @@ import { DropReason } from '../wire/drop-reasons.ts';
 import { T_PROTO, TUPLE_WORDS } from '../wire/tuple.ts';
 import { CompiledChain, Engine, type CompiledRule, type Op, type TableRef } from './chain.ts';
 import { HookTable, type BuiltinHook } from './hooks.ts';
+import { jitChains } from './jit.ts';
 import {
   HOOK_EGRESS, HOOK_FORWARD, HOOK_INGRESS, HOOK_INPUT, HOOK_OUTPUT, HOOK_POSTROUTING, HOOK_PREROUTING,
   NAT_KIND_DNAT, NAT_KIND_MASQUERADE, NAT_KIND_REDIRECT, NAT_KIND_SNAT, NAT_MANIP_DST, NAT_MANIP_SRC,
@@ -38,6 +39,8 @@ export interface CompileOptions {
   readonly now?: number;
   /** Built-in entries registered before the tables' chains (conntrack, flowtable hooks). */
   readonly builtins?: readonly BuiltinHook[];
+  /** Compile chains to functions (netfilter/jit.ts). Default true; false keeps the interpreter. */
+  readonly jit?: boolean;
 }
 
 export interface CompiledFlowtable {
@@ -148,6 +151,8 @@ export class CompiledRuleset {
   readonly loaderCache = new Map<string, Loader>();
   /** Devices as the host last listed them. */
   devices: (readonly [number, string])[] = [];
+  /** Some rule sets `meta nftrace` (the chains then stay interpreted). */
+  setsNftrace = false;
 
   constructor(pool: PacketPool, host: NetfilterHost) {
     this.engine = new Engine(pool, host);
@@ -356,7 +361,7 @@ export function compileRuleset(ruleset: Ruleset, pool: PacketPool, host: Netfilt
         run: (slot: number, now: number, h: number): number => {
           engine.now = now;
           engine.hook = h;
-          return engine.doChain(c, slot);
+          return engine.runChain(c, slot);
         },
       };
       if (hook === HOOK_INGRESS || hook === HOOK_EGRESS) {
@@ -381,6 +386,8 @@ export function compileRuleset(ruleset: Ruleset, pool: PacketPool, host: Netfilt
     }
   }
   engine.ensureRuleCapacity(ruleId, chainId);
+  // `meta nftrace set` can start a trace in the middle of a chain: only the interpreter follows that.
+  if (opts.jit !== false && !rs.setsNftrace) jitChains(engine, rs.chains);
   rs.refreshDevices();
   return rs;
 }
@@ -956,6 +963,7 @@ function compileMangle(rs: CompiledRuleset, c: ChainCtx, s: Extract<Stmt, { kind
   const value = valueOf(rs, c, s.value);
   if (t.kind === 'meta') {
     if (t.key === 'mark') return (slot) => { const v = value(slot); if (v < 0) return NFT_BREAK; pool.mark[slot] = v; return NFT_CONTINUE; };
+    if (t.key === 'nftrace') rs.setsNftrace = true;
     if (t.key === 'nftrace') return (slot) => { const v = value(slot); if (v < 0) return NFT_BREAK; pool.trace[slot] = v & 1; return NFT_CONTINUE; };
     throw new UnsupportedError(`unsupported: meta ${t.key} set`);
   }

@@ -65,7 +65,7 @@ export class NatHookEntry implements HookEntry {
         for (let i = 0; i < this.chains.length; i++) {
           engine.now = now;
           engine.hook = hook;
-          const v = engine.doChain(this.chains[i]!, slot);
+          const v = engine.runChain(this.chains[i]!, slot);
           if (v !== NF_ACCEPT) return v;
           if (host.natInitialized(slot, manip)) {
             done = true;
