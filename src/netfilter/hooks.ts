@@ -120,6 +120,16 @@ export class HookTable {
   }
 
   /**
+   * runHook for an ip/ip6 hook as a function of its own (generated, see compileEntries; valid until
+   * the next register). A caller that keeps one call site per hook lets V8 inline it there.
+   */
+  runner(hook: number, family: number): HookRunner {
+    const fam = family === NFPROTO_IPV6 ? FAM_IP6 : FAM_IP;
+    const k = fam * HOOK_COUNT + hook;
+    return this.runners[k] ?? (this.runners[k] = compileEntries(this.inet[fam]![hook]!, this.pool, this.traversals, this.drops, k));
+  }
+
+  /**
    * Runs every entry of the hook for one packet (nf_hook_slow). For netdev hooks the device is
    * pool.iif (ingress) or pool.oif (egress). A drop sets pool.drop[slot] to NETFILTER_DROP unless
    * the entry already set a more specific reason.
@@ -131,10 +141,7 @@ export class HookTable {
       list = this.dev[hook === HOOK_INGRESS ? 0 : 1]![hook === HOOK_INGRESS ? this.pool.iif[slot]! : this.pool.oif[slot]!];
       fam = 2;
     } else {
-      fam = family === NFPROTO_IPV6 ? FAM_IP6 : FAM_IP;
-      const k = fam * HOOK_COUNT + hook;
-      const runner = this.runners[k] ?? (this.runners[k] = compileEntries(this.inet[fam]![hook]!, this.pool, this.traversals, this.drops, k));
-      return runner(slot, now, hook);
+      return this.runner(hook, family)(slot, now, hook);
     }
     this.traversals[fam * HOOK_COUNT + hook]!++;
     if (list === undefined) return NF_ACCEPT;
@@ -149,7 +156,7 @@ export class HookTable {
   }
 }
 
-type HookRunner = (slot: number, now: number, hook: number) => number;
+export type HookRunner = (slot: number, now: number, hook: number) => number;
 
 /**
  * nf_hook_slow over a fixed list of entries as generated code: one call site per entry, so each

@@ -21,7 +21,7 @@ import {
   type ConntrackTable, type NatRange as CtNatRange,
 } from '../conntrack/index.ts';
 import {
-  IPS_ASSURED, IPS_CONFIRMED, IPS_DST_NAT_DONE, IPS_OFFLOAD, IPS_SRC_NAT_DONE, TCP_CONNTRACK_ESTABLISHED,
+  IPS_ASSURED, IPS_CONFIRMED, IPS_DST_NAT_DONE, IPS_SRC_NAT, IPS_DST_NAT, IPS_NAT_MASK, IPS_OFFLOAD, IPS_SRC_NAT_DONE, TCP_CONNTRACK_ESTABLISHED,
   IP_CT_DIR_ORIGINAL, IPS_HW_OFFLOAD, IPS_SEEN_REPLY, IP_CT_RELATED, IP_CT_RELATED_REPLY, ctinfoDir,
 } from '../conntrack/constants.ts';
 import { NAT_CHANGE_DADDR, NAT_CHANGE_DPORT, NAT_CHANGE_SADDR, NAT_CHANGE_SPORT, NAT_PLAN_WORDS } from '../conntrack/nat.ts';
@@ -722,7 +722,8 @@ export class Router implements NetfilterHost {
     this.pathPackets[PATH_CLASSIC]!++;
     const v6 = pool.l3proto[slot] === ETH_P_IPV6;
     const fam = v6 ? NFPROTO_IPV6 : NFPROTO_IPV4;
-    if (this.hook(HOOK_PREROUTING, fam, slot, now) !== NF_ACCEPT) {
+    // A call site per hook (the generated entry loop inlines here); traced packets take hook().
+    if ((slot === this.traceSlot ? this.hook(HOOK_PREROUTING, fam, slot, now) : this.rules.hooks.runner(HOOK_PREROUTING, fam)(slot, now, HOOK_PREROUTING)) !== NF_ACCEPT) {
       this.drop(slot, pool.drop[slot] || DropReason.NETFILTER_DROP);
       return;
     }
@@ -798,11 +799,11 @@ export class Router implements NetfilterHost {
     }
     this.curRoute = r;
     const fam = v6 ? NFPROTO_IPV6 : NFPROTO_IPV4;
-    if (this.hook(HOOK_FORWARD, fam, slot, now) !== NF_ACCEPT) {
+    if ((slot === this.traceSlot ? this.hook(HOOK_FORWARD, fam, slot, now) : this.rules.hooks.runner(HOOK_FORWARD, fam)(slot, now, HOOK_FORWARD)) !== NF_ACCEPT) {
       this.drop(slot, pool.drop[slot] || DropReason.NETFILTER_DROP);
       return;
     }
-    if (this.hook(HOOK_POSTROUTING, fam, slot, now) !== NF_ACCEPT) {
+    if ((slot === this.traceSlot ? this.hook(HOOK_POSTROUTING, fam, slot, now) : this.rules.hooks.runner(HOOK_POSTROUTING, fam)(slot, now, HOOK_POSTROUTING)) !== NF_ACCEPT) {
       this.drop(slot, pool.drop[slot] || DropReason.NETFILTER_DROP);
       return;
     }
@@ -1248,6 +1249,15 @@ export class Router implements NetfilterHost {
     const h = pool.ct[slot]!;
     if (h < 0) return 0;
     const dir = pool.ctDir[slot]!;
+    const flags = pool.pflags[slot]!;
+    if ((flags & PF_ICMP_ERROR) === 0) {
+      // nf_nat_packet: nothing to do unless the connection is NATed this way in this direction
+      // (its statusbit). The record's own status: a packet whose pass killed the connection it
+      // holds is still NATed by it (natManglePlan's isHeld).
+      let statusbit = maniptype === NAT_MANIP_SRC ? IPS_SRC_NAT : IPS_DST_NAT;
+      if (dir !== IP_CT_DIR_ORIGINAL) statusbit ^= IPS_NAT_MASK;
+      if ((this.ct.statusAt(this.ct.indexOf(h)) & statusbit) === 0) return 0;
+    }
     const plan = this.plan;
     // The plan depends on the connection's tuples only: one computation serves both NAT hooks of
     // a packet unless a binding was set up in between (natGen).
@@ -1261,8 +1271,9 @@ export class Router implements NetfilterHost {
       this.planGen = this.natGen;
       this.planMask = mask;
     }
-    if (mask === 0) return 0;
-    if (pool.pflags[slot]! & PF_ICMP_ERROR) return this.natIcmpError(slot, maniptype, mask);
+    if (flags & PF_ICMP_ERROR) return mask === 0 ? 0 : this.natIcmpError(slot, maniptype, mask);
+    // nf_nat_packet: only when the connection is NATed this way in this direction (the statusbit).
+    if ((mask & (maniptype === NAT_MANIP_SRC ? NAT_CHANGE_SADDR | NAT_CHANGE_SPORT : NAT_CHANGE_DADDR | NAT_CHANGE_DPORT)) === 0) return 0;
     const b = pool.bytes;
     const fs = pool.frameStart(slot);
     const ip = fs + pool.l3off[slot]!;
@@ -1288,13 +1299,13 @@ export class Router implements NetfilterHost {
     }
     // Keep the parsed tuple in step with the bytes (later lookups, the flowtable key at flow add).
     const t = slot * TUPLE_WORDS;
-    if (maniptype === NAT_MANIP_SRC) {
-      for (let i = 0; i < 4; i++) pool.tuple[t + T_SRC + i] = plan[T_SRC + i]!;
-      pool.tuple[t + T_PORTS] = ((plan[T_PORTS]! & 0xffff0000) | (pool.tuple[t + T_PORTS]! & 0xffff)) >>> 0;
-    } else {
-      for (let i = 0; i < 4; i++) pool.tuple[t + T_DST + i] = plan[T_DST + i]!;
-      pool.tuple[t + T_PORTS] = ((pool.tuple[t + T_PORTS]! & 0xffff0000) | (plan[T_PORTS]! & 0xffff)) >>> 0;
-    }
+    const tuple = pool.tuple;
+    const at = maniptype === NAT_MANIP_SRC ? T_SRC : T_DST;
+    // An IPv4 address is one word (the other three stay zero).
+    tuple[t + at] = plan[at]!;
+    if (v6) for (let i = 1; i < 4; i++) tuple[t + at + i] = plan[at + i]!;
+    const ports = tuple[t + T_PORTS]!, planPorts = plan[T_PORTS]!;
+    tuple[t + T_PORTS] = maniptype === NAT_MANIP_SRC ? ((planPorts & 0xffff0000) | (ports & 0xffff)) >>> 0 : ((ports & 0xffff0000) | (planPorts & 0xffff)) >>> 0;
     return 0;
   }
 
