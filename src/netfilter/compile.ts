@@ -683,6 +683,34 @@ function setOf(rs: CompiledRuleset, c: ChainCtx, m: SetExpr | SetRefExpr, key: E
   return buildSet(rs, c.t, '(anonymous)', fields, m.elements, interval, data, null, null, 0);
 }
 
+/** Most elements of an anonymous constant set that a lookup scans linearly instead of hashing. */
+const SMALL_SET_MAX = 8;
+
+/**
+ * The keys of a small anonymous set of one-word constants (`ct state vmap { established : accept,
+ * related : accept }`, `meta l4proto { tcp, udp }`), with each key's element: looked up by a scan
+ * of a few words, cheaper than hashing the key. The same answer as the set's hash backend (its
+ * elements are fixed, never expire and hold no interface names); null when the set is not such.
+ */
+function smallConstKeys(rs: CompiledRuleset, m: SetExpr | SetRefExpr, set: SetRuntime): { keys: Uint32Array; elem: Int32Array } | null {
+  if (m.kind !== 'set' || set.words !== 1 || set.rebuild !== null || !(set.backend instanceof HashSet)) return null;
+  if (m.elements.length > SMALL_SET_MAX) return null;
+  const keys: number[] = [];
+  const elem: number[] = [];
+  const reg = new Uint32Array(1);
+  for (const el of m.elements) {
+    if ((el.key.kind !== 'int' && el.key.kind !== 'string') || el.timeout != null || el.expires != null) return null;
+    const w: number[] = [];
+    constWords(rs, el.key, 1, w);
+    reg[0] = w[0]!;
+    const e = set.backend.lookup(reg, 0, 0);
+    if (e < 0) return null;
+    keys.push(w[0]!);
+    elem.push(set.dataOf[e]!);
+  }
+  return { keys: Uint32Array.from(keys), elem: Int32Array.from(elem) };
+}
+
 /** Interface-name matcher: a bitmap over ifindex, refilled when devices change. */
 function ifnameMatcher(rs: CompiledRuleset, names: readonly { value: string; wildcard: boolean }[]): { bits: Uint8Array } {
   const m = { bits: new Uint8Array(1) };
@@ -732,6 +760,19 @@ function compileMatch(rs: CompiledRuleset, c: ChainCtx, s: MatchStmt): Op {
     const set = setOf(rs, c, right, left);
     if (set.words !== loader.words) throw new UnsupportedError(`unsupported: key of ${loader.words} words against a set of ${set.words}`);
     const eq = op === '==';
+    const small = smallConstKeys(rs, right, set);
+    if (small !== null && loader.get !== null) {
+      const get = loader.get;
+      const keys = small.keys;
+      const n = keys.length;
+      return (slot) => {
+        const v = get(slot);
+        if (v < 0) return NFT_BREAK;
+        let found = false;
+        for (let j = 0; j < n; j++) if (keys[j] === v) { found = true; break; }
+        return found === eq ? NFT_CONTINUE : NFT_BREAK;
+      };
+    }
     if (loader.get !== null && set.backend instanceof HashSet) {
       const get = loader.get;
       return (slot) => {
@@ -846,6 +887,24 @@ function compileStmt(rs: CompiledRuleset, c: ChainCtx, s: Stmt, now0: number): O
       const loader = loaderOf(rs, c, s.key);
       const set = setOf(rs, c, s.map, s.key);
       const reg = engine.reg;
+      const small = smallConstKeys(rs, s.map, set);
+      if (small !== null && loader.get !== null) {
+        const get = loader.get;
+        const { keys, elem } = small;
+        const n = keys.length;
+        return (slot) => {
+          const v = get(slot);
+          if (v < 0) return NFT_BREAK;
+          for (let j = 0; j < n; j++) {
+            if (keys[j] !== v) continue;
+            const i = elem[j]!;
+            const t = set.vtarget[i]!;
+            if (t !== null) engine.target = t;
+            return set.vcode[i]!;
+          }
+          return NFT_BREAK;
+        };
+      }
       return (slot) => {
         if (!loader.load(slot, reg, 0)) return NFT_BREAK;
         const el = set.backend.lookup(reg, 0, engine.now);

@@ -3,7 +3,7 @@
  */
 import { describe, it, expect } from 'vitest';
 import fc from 'fast-check';
-import { HOOK_FORWARD, NF_ACCEPT, NF_DROP, NFPROTO_IPV4, HashSet, IntervalSet, TokenBucket } from '../../src/netfilter/index.ts';
+import { HOOK_FORWARD, HOOK_INPUT, HOOK_OUTPUT, NF_ACCEPT, NF_DROP, NFPROTO_IPV4, HashSet, IntervalSet, TokenBucket } from '../../src/netfilter/index.ts';
 import { FakeHost, load, makePacket, parse } from './helpers.ts';
 import { PacketPool } from '../../src/buffers/pool.ts';
 import { compileRuleset } from '../../src/netfilter/compile.ts';
@@ -58,6 +58,25 @@ describe('sets and maps (nft_lookup_eval)', () => {
     const c = makePacket(pool, { dport: 81 });
     expect(rs.runHook(HOOK_FORWARD, NFPROTO_IPV4, c, 0)).toBe(NF_DROP);
     expect(pool.mark[c]).toBe(0);
+  });
+
+  it('property: small and large anonymous sets and verdict maps answer as set membership', () => {
+    // Up to 8 one-word constants are scanned, more are hashed: both must give the same answers.
+    const ports = fc.uniqueArray(fc.integer({ min: 1, max: 40 }), { minLength: 1, maxLength: 12 });
+    fc.assert(fc.property(ports, fc.array(fc.integer({ min: 1, max: 40 }), { minLength: 1, maxLength: 10 }), (keys, probes) => {
+      const list = keys.join(', ');
+      const vmap = keys.map((k, i) => `${k} : ${i % 2 === 0 ? 'accept' : 'drop'}`).join(', ');
+      const { rs, pool } = load(`table ip f {
+        chain a { type filter hook forward priority 0; policy drop; tcp dport { ${list} } accept }
+        chain b { type filter hook input priority 0; policy accept; tcp dport != { ${list} } drop }
+        chain c { type filter hook output priority 0; policy accept; tcp dport vmap { ${vmap} } } }`);
+      for (const p of probes) {
+        const i = keys.indexOf(p);
+        expect(rs.runHook(HOOK_FORWARD, NFPROTO_IPV4, makePacket(pool, { dport: p }), 0)).toBe(i >= 0 ? NF_ACCEPT : NF_DROP);
+        expect(rs.runHook(HOOK_INPUT, NFPROTO_IPV4, makePacket(pool, { dport: p }), 0)).toBe(i >= 0 ? NF_ACCEPT : NF_DROP);
+        expect(rs.runHook(HOOK_OUTPUT, NFPROTO_IPV4, makePacket(pool, { dport: p }), 0)).toBe(i >= 0 && i % 2 === 1 ? NF_DROP : NF_ACCEPT);
+      }
+    }), { numRuns: 150 });
   });
 
   it('elements expire in virtual time; add @set inserts with the set timeout', () => {
