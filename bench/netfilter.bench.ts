@@ -44,14 +44,14 @@ function packets(pool: PacketPool, ctState: number): Int32Array {
 
 const QUICK = process.argv.includes('--quick');
 
-function caseFor(name: string, text: (quick: boolean) => string, ctState = CT_STATE_NEW): BenchCase {
+function caseFor(name: string, text: (quick: boolean) => string, ctState = CT_STATE_NEW, jit = true): BenchCase {
   return {
     name, mode: 'classic', flows: null, packetsPerCall: BURST_SIZE,
     setup: (quick) => {
       const r = parseText(text(quick), 'bench.nft');
       if (r.ruleset === null || r.errors.length > 0) throw new Error(r.errors.map((e) => e.message).join('; '));
       const pool = new PacketPool({ capacity: BURST_SIZE * 2 });
-      const rs = compileRuleset(r.ruleset, pool, host);
+      const rs = compileRuleset(r.ruleset, pool, host, { jit });
       const burst = packets(pool, ctState);
       return () => {
         for (let i = 0; i < BURST_SIZE; i++) rs.runHook(HOOK_FORWARD, NFPROTO_IPV4, burst[i]!, 0);
@@ -80,6 +80,9 @@ export default defineSuite('netfilter', [
   caseFor('10 non-matching rules then accept', () => linear(10)),
   caseFor('100 non-matching rules then accept', () => linear(100)),
   caseFor('1000 non-matching rules then accept', () => linear(1000)),
+  // The same chains run by the interpreter (Engine.doChain) instead of generated code (netfilter/jit.ts).
+  caseFor('10 non-matching rules then accept, interpreted', () => linear(10), CT_STATE_NEW, false),
+  caseFor('1000 non-matching rules then accept, interpreted', () => linear(1000), CT_STATE_NEW, false),
   caseFor('set of 10 elements (miss) then accept', () => withSet(10)),
   caseFor('set of 1000 elements (miss) then accept', () => withSet(1000)),
   // Parsing and building 100 000 elements takes seconds: full runs only (names stay honest).

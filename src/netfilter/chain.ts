@@ -20,8 +20,9 @@ export type Op = (slot: number) => number;
 
 /**
  * A chain compiled to a function (netfilter/jit.ts): runs the chain at jump depth `sp` for a
- * packet of `len` bytes and returns NF_ACCEPT/NF_DROP, or NFT_CONTINUE when the chain ended or
- * returned (a base chain returns its policy instead).
+ * packet of `len` bytes and returns NF_ACCEPT/NF_DROP, NFT_CONTINUE when the chain ended or
+ * returned (a base chain returns its policy instead), or NFT_GOTO when a regular chain ended in a
+ * goto: the caller runs `engine.target` at the same depth.
  */
 export type ChainFn = (slot: number, sp: number, len: number) => number;
 

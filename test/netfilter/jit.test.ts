@@ -2,7 +2,7 @@
  * Generated chains (netfilter/jit.ts) against the interpreter (Engine.doChain, the model of
  * nft_do_chain): for random chain graphs — rules that match or break per packet, every verdict,
  * jumps and gotos to any chain (cycles included, so the jump stack overflows and the hop bound is
- * reached) — both give the same verdict, drop reason, rule counters and chain/policy counters.
+ * reached), whole or split into parts — both give the same verdict, drop reason, rule counters and chain/policy counters.
  */
 import { describe, it, expect } from 'vitest';
 import fc from 'fast-check';
@@ -77,7 +77,8 @@ function build(p: Program, engine: Engine, bits: { v: number }): CompiledChain[]
 
 describe('generated chains behave as nft_do_chain', () => {
   it('same verdicts, drop reasons and counters as the interpreter for random chain graphs', () => {
-    fc.assert(fc.property(program, fc.array(fc.integer({ min: 0, max: 0xfff }), { minLength: 1, maxLength: 8 }), (p, patterns) => {
+    // partOps: chains split into generated parts of that many expressions (64 in use).
+    fc.assert(fc.property(program, fc.array(fc.integer({ min: 0, max: 0xfff }), { minLength: 1, maxLength: 8 }), fc.integer({ min: 1, max: 64 }), (p, patterns, partOps) => {
       const pool = new PacketPool({ capacity: 8 });
       const host = new FakeHost();
       const interp = new Engine(pool, host);
@@ -85,7 +86,7 @@ describe('generated chains behave as nft_do_chain', () => {
       const bits = { v: 0 };
       const a = build(p, interp, bits);
       const b = build(p, gen, bits);
-      jitChains(gen, b);
+      jitChains(gen, b, partOps);
       const slot = pool.alloc();
       for (const pattern of patterns) {
         bits.v = pattern;
