@@ -387,7 +387,15 @@ export function compileRuleset(ruleset: Ruleset, pool: PacketPool, host: Netfilt
   }
   engine.ensureRuleCapacity(ruleId, chainId);
   // `meta nftrace set` can start a trace in the middle of a chain: only the interpreter follows that.
-  if (opts.jit !== false && !rs.setsNftrace) jitChains(engine, rs.chains);
+  // Node run with --disallow-code-generation-from-strings refuses `new Function`: interpret then.
+  if (opts.jit !== false && !rs.setsNftrace) {
+    try {
+      jitChains(engine, rs.chains);
+    } catch (e) {
+      if (!(e instanceof EvalError)) throw e;
+      for (const c of rs.chains) c.fn = null;
+    }
+  }
   rs.refreshDevices();
   return rs;
 }

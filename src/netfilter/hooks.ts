@@ -126,7 +126,19 @@ export class HookTable {
   runner(hook: number, family: number): HookRunner {
     const fam = family === NFPROTO_IPV6 ? FAM_IP6 : FAM_IP;
     const k = fam * HOOK_COUNT + hook;
-    return this.runners[k] ?? (this.runners[k] = compileEntries(this.inet[fam]![hook]!, this.pool, this.traversals, this.drops, k));
+    const done = this.runners[k];
+    if (done !== null && done !== undefined) return done;
+    const list = this.inet[fam]![hook]!;
+    let runner: HookRunner;
+    try {
+      runner = compileEntries(list, this.pool, this.traversals, this.drops, k);
+    } catch (e) {
+      // Code generation refused (--disallow-code-generation-from-strings): the plain loop.
+      if (!(e instanceof EvalError)) throw e;
+      runner = (slot, now, h) => this.runList(list, k, slot, now, h);
+    }
+    this.runners[k] = runner;
+    return runner;
   }
 
   /**
@@ -143,12 +155,20 @@ export class HookTable {
     } else {
       return this.runner(hook, family)(slot, now, hook);
     }
-    this.traversals[fam * HOOK_COUNT + hook]!++;
-    if (list === undefined) return NF_ACCEPT;
+    if (list === undefined) {
+      this.traversals[fam * HOOK_COUNT + hook]!++;
+      return NF_ACCEPT;
+    }
+    return this.runList(list, fam * HOOK_COUNT + hook, slot, now, hook);
+  }
+
+  /** nf_hook_slow's loop over `list`, counted under index `k` of traversals/drops. */
+  private runList(list: readonly HookEntry[], k: number, slot: number, now: number, hook: number): number {
+    this.traversals[k]!++;
     for (let i = 0; i < list.length; i++) {
       if (list[i]!.run(slot, now, hook) === NF_DROP) {
         if (this.pool.drop[slot] === 0) this.pool.drop[slot] = DropReason.NETFILTER_DROP;
-        this.drops[fam * HOOK_COUNT + hook]!++;
+        this.drops[k]!++;
         return NF_DROP;
       }
     }

@@ -11,6 +11,10 @@ import { CompiledChain, Engine, type CompiledRule, type Op } from '../../src/net
 import { jitChains } from '../../src/netfilter/jit.ts';
 import { NF_ACCEPT, NF_DROP, NFT_BREAK, NFT_CONTINUE, NFT_GOTO, NFT_JUMP, NFT_RETURN } from '../../src/netfilter/verdict.ts';
 import { FakeHost, load, makePacket } from './helpers.ts';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import { HOOK_FORWARD, NFPROTO_IPV4 } from '../../src/netfilter/index.ts';
 
 type Terminal =
@@ -126,5 +130,23 @@ describe('generated chains behave as nft_do_chain', () => {
     expect(rs.runHook(HOOK_FORWARD, NFPROTO_IPV4, q, 0)).toBe(NF_DROP);
     expect(rs.trace.events.length).toBe(seen);
     expect(rs.chainStats()[0]).toMatchObject({ packets: 2, policyPackets: 1 });
+  });
+
+  it('without code generation (node --disallow-code-generation-from-strings) the chains are interpreted', () => {
+    const src = resolve(import.meta.dirname, '../../src');
+    const script = join(mkdtempSync(join(tmpdir(), 'flowsim-jit-')), 'nogen.mts');
+    writeFileSync(script, `
+      import { PacketPool } from '${src}/buffers/pool.ts';
+      import { compileRuleset } from '${src}/netfilter/compile.ts';
+      import { parseText } from '${src}/nft/parse-text.ts';
+      import { HOOK_FORWARD, NFPROTO_IPV4 } from '${src}/netfilter/host.ts';
+      const r = parseText('table ip f { chain fwd { type filter hook forward priority 0; policy drop; } }', 'x.nft');
+      const pool = new PacketPool({ capacity: 4 });
+      const rs = compileRuleset(r.ruleset, pool, { listDevices: () => [] });
+      console.log(rs.chains[0].fn === null ? 'interpreted' : 'generated', rs.runHook(HOOK_FORWARD, NFPROTO_IPV4, pool.alloc(), 0));
+    `);
+    const run = (flags: string[]): string => spawnSync(process.execPath, [...flags, '--import', 'tsx', script], { encoding: 'utf8' }).stdout.trim();
+    expect(run(['--disallow-code-generation-from-strings'])).toBe(`interpreted ${NF_DROP}`);
+    expect(run([])).toBe(`generated ${NF_DROP}`);
   });
 });
