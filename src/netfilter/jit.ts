@@ -15,7 +15,8 @@
  * Same semantics as `Engine.doChain`, checked by test/netfilter/jit.test.ts against it: rule and
  * chain counters, NFT_JUMP_STACK_SIZE overflow (drop with NFT_JUMP_STACK), the hop bound, the base
  * policy. Traced packets run the interpreter (it records the trace events), and so does a ruleset
- * that sets `meta nftrace` (tracing can start in the middle of a chain there).
+ * that sets `meta nftrace` (tracing can start in the middle of a chain there) or is bigger than
+ * compile.ts's JIT_MAX_OPS.
  *
  * Only integers and identifiers this module makes go into the generated source; the ruleset's own
  * text never does.

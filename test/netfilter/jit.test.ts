@@ -11,6 +11,7 @@ import { CompiledChain, Engine, type CompiledRule, type Op } from '../../src/net
 import { jitChains } from '../../src/netfilter/jit.ts';
 import { NF_ACCEPT, NF_DROP, NFT_BREAK, NFT_CONTINUE, NFT_GOTO, NFT_JUMP, NFT_RETURN } from '../../src/netfilter/verdict.ts';
 import { FakeHost, load, makePacket } from './helpers.ts';
+import { JIT_MAX_OPS } from '../../src/netfilter/compile.ts';
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -117,6 +118,14 @@ describe('generated chains behave as nft_do_chain', () => {
     expect(load(text, { jit: false }).rs.chains[0]!.fn).toBeNull();
     const traced = load('table ip f { chain fwd { type filter hook forward priority 0; tcp dport 22 meta nftrace set 1 } }');
     expect(traced.rs.chains[0]!.fn).toBeNull();
+  });
+
+  it('a ruleset of more than JIT_MAX_OPS expressions stays interpreted, with the same verdicts', () => {
+    const rules = Array.from({ length: JIT_MAX_OPS / 2 + 1 }, (_, i) => `tcp dport ${1000 + i} drop`).join('\n');
+    const { rs, pool } = load(`table ip f { chain fwd { type filter hook forward priority 0; policy accept;\n${rules}\n} }`);
+    expect(rs.chains[0]!.fn).toBeNull();
+    expect(rs.runHook(HOOK_FORWARD, NFPROTO_IPV4, makePacket(pool, { dport: 1000 + JIT_MAX_OPS / 2 }), 0)).toBe(NF_DROP);
+    expect(rs.runHook(HOOK_FORWARD, NFPROTO_IPV4, makePacket(pool, { dport: 999 }), 0)).toBe(NF_ACCEPT);
   });
 
   it('a traced packet takes the interpreter and is traced; the others take the generated chain', () => {
