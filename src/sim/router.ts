@@ -1272,7 +1272,8 @@ export class Router implements NetfilterHost {
       this.planMask = mask;
     }
     if (flags & PF_ICMP_ERROR) return mask === 0 ? 0 : this.natIcmpError(slot, maniptype, mask);
-    // nf_nat_packet: only when the connection is NATed this way in this direction (the statusbit).
+    // Nothing of this manip differs between the tuples (as the status bit said, unless the
+    // record is no longer this packet's connection: then the plan is empty).
     if ((mask & (maniptype === NAT_MANIP_SRC ? NAT_CHANGE_SADDR | NAT_CHANGE_SPORT : NAT_CHANGE_DADDR | NAT_CHANGE_DPORT)) === 0) return 0;
     const b = pool.bytes;
     const fs = pool.frameStart(slot);
