@@ -126,8 +126,8 @@ type Factory = (ops: readonly Op[], engine: Engine, pool: PacketPool, rulePacket
   ruleBytes: Float64Array, chainPackets: Float64Array, policyPackets: Float64Array) => ChainFn[];
 
 /**
- * Generates every chain's function (in one scope, so chains call each other directly) and sets
- * `chain.fn`. Call after the engine's counters are sized for the ruleset (they are bound here; a
+ * Generates every chain's function (one `new Function` for the ruleset) and sets `chain.fn`; a
+ * jump or goto calls its target through `engine.target.fn`, which the verdict set. Call after the engine's counters are sized for the ruleset (they are bound here; a
  * later resize needs a new call). Policies are compiled in: call again after changing one.
  * `partOps`: expressions per generated function (tests make it small to exercise the split).
  */
