@@ -1257,6 +1257,12 @@ export class Router implements NetfilterHost {
       let statusbit = maniptype === NAT_MANIP_SRC ? IPS_SRC_NAT : IPS_DST_NAT;
       if (dir !== IP_CT_DIR_ORIGINAL) statusbit ^= IPS_NAT_MASK;
       if ((this.ct.statusAt(this.ct.indexOf(h)) & statusbit) === 0) return 0;
+      if (pool.l3proto[slot] === ETH_P_IP) {
+        if (!this.ct.isHeld(h)) return 0;
+        const mine = this.ct.tupleOffset(h, dir);
+        const l4proto = this.ct.tuples[mine + T_PROTO]! & 0xff;
+        if (l4proto === IPPROTO_TCP || l4proto === IPPROTO_UDP) return this.natMangleV4Ports(slot, h, dir, maniptype, mine, l4proto);
+      }
     }
     const plan = this.plan;
     // The plan depends on the connection's tuples only: one computation serves both NAT hooks of
@@ -1307,6 +1313,43 @@ export class Router implements NetfilterHost {
     if (v6) for (let i = 1; i < 4; i++) tuple[t + at + i] = plan[at + i]!;
     const ports = tuple[t + T_PORTS]!, planPorts = plan[T_PORTS]!;
     tuple[t + T_PORTS] = maniptype === NAT_MANIP_SRC ? ((planPorts & 0xffff0000) | (ports & 0xffff)) >>> 0 : ((ports & 0xffff0000) | (planPorts & 0xffff)) >>> 0;
+    return 0;
+  }
+
+  /**
+   * natMangle for an IPv4 TCP or UDP packet (the common case): the new address and port are read
+   * straight from the other direction's tuple — nf_nat_manip_pkt's target is that tuple inverted,
+   * so SNAT takes its destination and destination port, DNAT its source and source port — instead
+   * of building the whole inverted tuple (natManglePlan). Same bytes, same parsed tuple.
+   */
+  private natMangleV4Ports(slot: number, h: number, dir: number, maniptype: number, mine: number, l4proto: number): number {
+    const pool = this.pool;
+    const ts = this.ct.tuples;
+    const other = this.ct.tupleOffset(h, dir ^ 1);
+    const otherPorts = ts[other + T_PORTS]!, minePorts = ts[mine + T_PORTS]!;
+    const b = pool.bytes;
+    const fs = pool.frameStart(slot);
+    const ip = fs + pool.l3off[slot]!;
+    const l4 = pool.pflags[slot]! & PF_L4_VALID ? fs + pool.l4off[slot]! : -1;
+    const tuple = pool.tuple;
+    const t = slot * TUPLE_WORDS;
+    if (maniptype === NAT_MANIP_SRC) {
+      const addr = ts[other + T_DST]! | 0, port = otherPorts & 0xffff;
+      const addrChanged = addr !== (ts[mine + T_SRC]! | 0), portChanged = port !== minePorts >>> 16;
+      if (!addrChanged && !portChanged) return 0;
+      if (portChanged && l4 >= 0) natSetSport(b, l4, l4proto, port);
+      if (addrChanged) natIpv4SetSrc(b, ip, l4, addr);
+      tuple[t + T_SRC] = addr;
+      tuple[t + T_PORTS] = ((port << 16) | (tuple[t + T_PORTS]! & 0xffff)) >>> 0;
+    } else {
+      const addr = ts[other + T_SRC]! | 0, port = otherPorts >>> 16;
+      const addrChanged = addr !== (ts[mine + T_DST]! | 0), portChanged = port !== (minePorts & 0xffff);
+      if (!addrChanged && !portChanged) return 0;
+      if (portChanged && l4 >= 0) natSetDport(b, l4, l4proto, port);
+      if (addrChanged) natIpv4SetDst(b, ip, l4, addr);
+      tuple[t + T_DST] = addr;
+      tuple[t + T_PORTS] = ((tuple[t + T_PORTS]! & 0xffff0000) | port) >>> 0;
+    }
     return 0;
   }
 
