@@ -158,7 +158,7 @@ export class CompiledRuleset {
   readonly loaderCache = new Map<string, Loader>();
   /** Devices as the host last listed them. */
   devices: (readonly [number, string])[] = [];
-  /** Some rule sets `meta nftrace` (the chains then stay interpreted). */
+  /** A rule of this ruleset sets `meta nftrace` (its chains then stay interpreted). */
   setsNftrace = false;
 
   constructor(pool: PacketPool, host: NetfilterHost) {
