@@ -264,8 +264,10 @@ export function buildFrame(pool: PacketPool, slot: number, spec: FrameSpec): num
   }
   const data = l4 + l4Hdr;
   const phase = spec.payloadSeed & 0xff;
-  b.copyWithin(data, pool.patternAt + phase, pool.patternAt + phase + spec.payloadLen);
-  b.fill(0, f + frameLen, f + padded);
+  // Both are calls into the runtime, not free even for zero bytes: bare ACKs carry no payload and
+  // most frames need no padding.
+  if (spec.payloadLen > 0) b.copyWithin(data, pool.patternAt + phase, pool.patternAt + phase + spec.payloadLen);
+  if (padded > frameLen) b.fill(0, f + frameLen, f + padded);
 
   // Checksums: L4 first (it does not cover the IP header), then the IPv4 header.
   if (l4Hdr > 0) {
