@@ -22,7 +22,7 @@
  * record, then process the burst (Router.receiveBurst's scheme); the others process frame by frame.
  */
 import { defineSuite, type BenchCase } from './case.ts';
-import { fmix, mix } from '../src/flowtable/table.ts';
+import { fmix32, mix } from '../src/conntrack/hash.ts';
 import { shuffledOrder } from './e2e-harness.ts';
 
 const BURST = 64;
@@ -41,7 +41,7 @@ function hash4(src: number, dst: number, ports: number, iif: number): number {
   h = mix(h, ports);
   h = mix(h, src);
   h = mix(h, dst);
-  return fmix(mix(h, iif));
+  return fmix32(mix(h, iif));
 }
 
 /** RFC 1624 eq. 3: the checksum after a 16-bit word changes from `from` to `to`. */

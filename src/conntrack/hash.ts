@@ -16,7 +16,8 @@ const TUPLE_WORDS = IMPORTED_TUPLE_WORDS;
 const C1 = 0xcc9e2d51;
 const C2 = 0x1b873593;
 
-function mix(h: number, w: number): number {
+/** One murmur3 round (also the flowtable's key hash, flowtable/table.ts). */
+export function mix(h: number, w: number): number {
   let k = Math.imul(w, C1);
   k = (k << 15) | (k >>> 17);
   k = Math.imul(k, C2);
@@ -33,7 +34,7 @@ function fmix(h: number): number {
  * The murmur3 finaliser as a signed 32-bit value: a function that returns a uint32 above 2^31
  * boxes it as a heap number when it is not inlined, one allocation per packet for a tuple hash.
  */
-function fmix32(h: number): number {
+export function fmix32(h: number): number {
   h ^= h >>> 16;
   h = Math.imul(h, 0x85ebca6b);
   h ^= h >>> 13;

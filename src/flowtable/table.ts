@@ -39,6 +39,7 @@
  * cannot pile into one bucket. Deletion uses backward shift (no tombstones), so lookups never
  * degrade after churn.
  */
+import { fmix32, mix } from '../conntrack/hash.ts';
 import { TUPLE_WORDS } from '../wire/tuple.ts';
 import { FLOW_OFFLOAD_XMIT_DIRECT, FLOW_OFFLOAD_XMIT_NEIGH, K_ENCAP0, K_ENCAP1, K_IIF, type FlowRouteDir } from './types.ts';
 
@@ -251,7 +252,7 @@ export class FlowTable {
     h = mix(h, iif);
     h = mix(h, enc0);
     h = mix(h, enc1);
-    return fmix(h);
+    return fmix32(h);
   }
 
   /**
@@ -417,24 +418,5 @@ export class FlowTable {
     }
     this.index[hole] = 0;
   }
-}
-
-/** murmur3's finaliser (exported with `mix` for bench/floor.bench.ts, which hashes as the table does). */
-export function fmix(h: number): number {
-  h ^= h >>> 16;
-  h = Math.imul(h, 0x85ebca6b);
-  h ^= h >>> 13;
-  h = Math.imul(h, 0xc2b2ae35);
-  h ^= h >>> 16;
-  return h | 0;
-}
-
-/** One murmur3 round. */
-export function mix(h: number, word: number): number {
-  let w = Math.imul(word, 0xcc9e2d51);
-  w = (w << 15) | (w >>> 17);
-  h ^= Math.imul(w, 0x1b873593);
-  h = (h << 13) | (h >>> 19);
-  return (Math.imul(h, 5) + 0xe6546b64) | 0;
 }
 
