@@ -40,6 +40,9 @@ export interface BuiltinHook {
   run(slot: number, now: number, hook: number): number;
 }
 
+/** A device with no netdev entries on the hook. */
+const NO_ENTRIES: readonly HookEntry[] = [];
+
 const FAM_IP = 0;
 const FAM_IP6 = 1;
 
@@ -147,19 +150,9 @@ export class HookTable {
    * the entry already set a more specific reason.
    */
   runHook(hook: number, family: number, slot: number, now: number): number {
-    let list: HookEntry[] | undefined;
-    let fam: number;
-    if (hook === HOOK_INGRESS || hook === HOOK_EGRESS) {
-      list = this.dev[hook === HOOK_INGRESS ? 0 : 1]![hook === HOOK_INGRESS ? this.pool.iif[slot]! : this.pool.oif[slot]!];
-      fam = 2;
-    } else {
-      return this.runner(hook, family)(slot, now, hook);
-    }
-    if (list === undefined) {
-      this.traversals[fam * HOOK_COUNT + hook]!++;
-      return NF_ACCEPT;
-    }
-    return this.runList(list, fam * HOOK_COUNT + hook, slot, now, hook);
+    if (hook !== HOOK_INGRESS && hook !== HOOK_EGRESS) return this.runner(hook, family)(slot, now, hook);
+    const list = this.dev[hook === HOOK_INGRESS ? 0 : 1]![hook === HOOK_INGRESS ? this.pool.iif[slot]! : this.pool.oif[slot]!];
+    return this.runList(list ?? NO_ENTRIES, 2 * HOOK_COUNT + hook, slot, now, hook);
   }
 
   /** nf_hook_slow's loop over `list`, counted under index `k` of traversals/drops. */
