@@ -1278,27 +1278,30 @@ export class Router implements NetfilterHost {
       this.planMask = mask;
     }
     if (flags & PF_ICMP_ERROR) return mask === 0 ? 0 : this.natIcmpError(slot, maniptype, mask);
+    const l4proto = plan[T_PROTO]! & 0xff;
+    // An ICMP query has one id where TCP/UDP have two ports (the tuples' "source port"), and
+    // icmp_manip_pkt / icmpv6_manip_pkt write the target tuple's id for EITHER manip type: the
+    // reply of a masqueraded ping whose id was remapped gets the client's id back in its
+    // destination manip, with the address.
+    const icmpQuery = l4proto === IPPROTO_ICMP || l4proto === IPPROTO_ICMPV6;
+    const idChanged = icmpQuery && (mask & NAT_CHANGE_SPORT) !== 0;
     // Nothing of this manip differs between the tuples (as the status bit said, unless the
     // record is no longer this packet's connection: then the plan is empty).
-    if ((mask & (maniptype === NAT_MANIP_SRC ? NAT_CHANGE_SADDR | NAT_CHANGE_SPORT : NAT_CHANGE_DADDR | NAT_CHANGE_DPORT)) === 0) return 0;
+    if ((mask & (maniptype === NAT_MANIP_SRC ? NAT_CHANGE_SADDR | NAT_CHANGE_SPORT : NAT_CHANGE_DADDR | NAT_CHANGE_DPORT)) === 0 && !idChanged) return 0;
     const b = pool.bytes;
     const fs = pool.frameStart(slot);
     const ip = fs + pool.l3off[slot]!;
     const l4 = pool.pflags[slot]! & PF_L4_VALID ? fs + pool.l4off[slot]! : -1;
-    const l4proto = plan[T_PROTO]! & 0xff;
     const v6 = pool.l3proto[slot] === ETH_P_IPV6;
+    if (idChanged && l4 >= 0) natIcmpSetEchoId(b, l4, plan[T_PORTS]! >>> 16);
     if (maniptype === NAT_MANIP_SRC) {
-      if (mask & NAT_CHANGE_SPORT && l4 >= 0) {
-        if (l4proto === IPPROTO_ICMP || l4proto === IPPROTO_ICMPV6) natIcmpSetEchoId(b, l4, plan[T_PORTS]! >>> 16);
-        else natSetSport(b, l4, l4proto, plan[T_PORTS]! >>> 16);
-      }
+      if (mask & NAT_CHANGE_SPORT && l4 >= 0 && !icmpQuery) natSetSport(b, l4, l4proto, plan[T_PORTS]! >>> 16);
       if (mask & NAT_CHANGE_SADDR) {
         if (v6) natIpv6SetSrc(b, ip, l4, l4proto, plan, T_SRC);
         else natIpv4SetSrc(b, ip, l4, plan[T_SRC]! | 0);
       }
     } else {
-      if (mask & NAT_CHANGE_DPORT && l4 >= 0 && l4proto !== IPPROTO_ICMP && l4proto !== IPPROTO_ICMPV6) natSetDport(b, l4, l4proto, plan[T_PORTS]! & 0xffff);
-      if (mask & NAT_CHANGE_DPORT && l4 >= 0 && (l4proto === IPPROTO_ICMP || l4proto === IPPROTO_ICMPV6)) natIcmpSetEchoId(b, l4, plan[T_PORTS]! >>> 16);
+      if (mask & NAT_CHANGE_DPORT && l4 >= 0 && !icmpQuery) natSetDport(b, l4, l4proto, plan[T_PORTS]! & 0xffff);
       if (mask & NAT_CHANGE_DADDR) {
         if (v6) natIpv6SetDst(b, ip, l4, l4proto, plan, T_DST);
         else natIpv4SetDst(b, ip, l4, plan[T_DST]! | 0);
@@ -1312,7 +1315,8 @@ export class Router implements NetfilterHost {
     tuple[t + at] = plan[at]!;
     if (v6) for (let i = 1; i < 4; i++) tuple[t + at + i] = plan[at + i]!;
     const ports = tuple[t + T_PORTS]!, planPorts = plan[T_PORTS]!;
-    tuple[t + T_PORTS] = maniptype === NAT_MANIP_SRC ? ((planPorts & 0xffff0000) | (ports & 0xffff)) >>> 0 : ((ports & 0xffff0000) | (planPorts & 0xffff)) >>> 0;
+    // The id is the "source port" half, written by either manip.
+    tuple[t + T_PORTS] = maniptype === NAT_MANIP_SRC || icmpQuery ? ((planPorts & 0xffff0000) | (ports & 0xffff)) >>> 0 : ((ports & 0xffff0000) | (planPorts & 0xffff)) >>> 0;
     return 0;
   }
 
