@@ -10,8 +10,11 @@
  *     `persistent`, the destination) address, word by word as the kernel does (keyed murmur instead
  *     of jhash2: deterministic per seed, not bit-exact).
  *  3. keep the port when it is in range and the tuple is free; else nf_nat_l4proto_unique_tuple:
- *     start at a random offset (seeded PRNG for get_random_u16), step by one through the range,
- *     at most 128 tries, then halve the tries with a new random offset while ≥ 16.
+ *     start at a random offset (seeded PRNG for get_random_u16) — for a DST manip without
+ *     `random`/`fully-random` at the range's first port —, step by one through the range, at most
+ *     128 tries, then halve the tries with a new random offset while ≥ 16. (The 6.5+ last-resort
+ *     eviction of a TIME_WAIT connection holding the tuple, nf_nat_used_tuple_harder, is NOT
+ *     modelled.)
  * A tuple is "used" when its inverse is the tuple of another confirmed connection
  * (nf_nat_used_tuple → nf_conntrack_tuple_taken). When no free tuple is found the packet is dropped
  * with DropReason.NAT_NO_TUPLE (the kernel would fail later, at confirm, with insert_failed).
@@ -222,7 +225,11 @@ function l4UniqueTuple(ct: ConntrackTable, t: Uint32Array, r: NatRange, manip: n
   } else {
     return;
   }
-  let off = r.flags & NF_NAT_RANGE_PROTO_OFFSET ? (getKey(t, l4, manip) - r.basePort) & 0xffff : ct.rng.nextU16();
+  // A DNAT range without `random` starts at its first port, so a port forward to a range fills it
+  // from the bottom ("netfilter: nat: restore default DNAT behavior"); SNAT starts anywhere.
+  let off = r.flags & NF_NAT_RANGE_PROTO_OFFSET
+    ? (getKey(t, l4, manip) - r.basePort) & 0xffff
+    : r.flags & NF_NAT_RANGE_PROTO_RANDOM_ALL || manip !== NF_NAT_MANIP_DST ? ct.rng.nextU16() : 0;
   let attempts = Math.min(rangeSize, 128);
   for (;;) {
     for (let i = 0; i < attempts; i++, off = (off + 1) & 0xffff) {

@@ -21,7 +21,7 @@ import {
   type ConntrackTable, type NatRange as CtNatRange,
 } from '../conntrack/index.ts';
 import {
-  IPS_ASSURED, IPS_CONFIRMED, IPS_DST_NAT_DONE, IPS_SRC_NAT, IPS_DST_NAT, IPS_NAT_MASK, IPS_OFFLOAD, IPS_SRC_NAT_DONE, TCP_CONNTRACK_ESTABLISHED,
+  IPS_ASSURED, IPS_CONFIRMED, IPS_DST_NAT_DONE, IPS_SRC_NAT, IPS_DST_NAT, IPS_NAT_DONE_MASK, IPS_NAT_MASK, IPS_OFFLOAD, IPS_SRC_NAT_DONE, TCP_CONNTRACK_ESTABLISHED,
   IP_CT_DIR_ORIGINAL, IPS_HW_OFFLOAD, IPS_SEEN_REPLY, IP_CT_RELATED, IP_CT_RELATED_REPLY, ctinfoDir,
 } from '../conntrack/constants.ts';
 import { NAT_CHANGE_DADDR, NAT_CHANGE_DPORT, NAT_CHANGE_SADDR, NAT_CHANGE_SPORT, NAT_PLAN_WORDS } from '../conntrack/nat.ts';
@@ -206,6 +206,10 @@ export class Router implements NetfilterHost {
   private readonly ctPorts: CtNatRange = { flags: 0, minAddr: new Uint32Array(4), maxAddr: new Uint32Array(4), minPort: 0, maxPort: 0, basePort: 0 };
   /** Primary IPv4 / IPv6 address per device (0 / all-zero when none). */
   private readonly addr4: Uint32Array;
+  /** Primary IPv4 addresses per device: entries primary4Start[dev] … primary4Start[dev + 1]. */
+  private readonly primary4Start: Int32Array;
+  private readonly primary4Addr: Uint32Array;
+  private readonly primary4Mask: Int32Array;
   private readonly addr6: Uint32Array;
   /** Route chosen for the packet in flight (for flow add). */
   private curRoute = -1;
@@ -231,6 +235,20 @@ export class Router implements NetfilterHost {
     this.ctPackets = new Uint32Array(this.sfe ? parts.ct.capacity : 0);
     this.addr4 = new Uint32Array(n);
     this.addr6 = new Uint32Array(n * 4);
+    // Every device's IPv4 addresses in the order given, grouped by device, with their prefix
+    // lengths, minus the secondary ones (a later address in the subnet of an earlier one with the
+    // same prefix length: inet_insert_ifa), for masquerade's source choice.
+    const v4 = parts.net.addresses.filter((a) => a.family === 4 && !parts.net.addresses.some((b) =>
+      b !== a && b.family === 4 && b.dev === a.dev && b.plen === a.plen && parts.net.addresses.indexOf(b) < parts.net.addresses.indexOf(a) &&
+      ((b.words[0]! ^ a.words[0]!) & prefixMask4(a.plen)) === 0));
+    v4.sort((a, b) => a.dev - b.dev);
+    this.primary4Start = new Int32Array(n + 1);
+    this.primary4Addr = Uint32Array.from(v4, (a) => a.words[0]!);
+    this.primary4Mask = Int32Array.from(v4, (a) => prefixMask4(a.plen));
+    for (let d = 0, i = 0; d <= n; d++) {
+      while (i < v4.length && v4[i]!.dev < d) i++;
+      this.primary4Start[d] = i;
+    }
     for (const a of parts.net.addresses) {
       if (a.family === 4 && this.addr4[a.dev] === 0) this.addr4[a.dev] = a.words[0]!;
       if (a.family === 6 && this.addr6[a.dev * 4] === 0 && this.addr6[a.dev * 4 + 1] === 0 && (a.words[0]! >>> 22) !== 0x3fa /* fe80::/10 */) {
@@ -1200,8 +1218,9 @@ export class Router implements NetfilterHost {
       const v6 = pool.l3proto[slot] === ETH_P_IPV6;
       const addr = this.scratchAddr;
       if (v6) for (let i = 0; i < 4; i++) addr[i] = this.addr6[dev * 4 + i]!;
-      else { addr[0] = this.addr4[dev]!; addr[1] = 0; addr[2] = 0; addr[3] = 0; }
-      if ((addr[0]! | addr[1]! | addr[2]! | addr[3]!) === 0) return DropReason.NAT_NO_TUPLE;
+      else { addr[0] = this.masqueradeSource4(slot, dev); addr[1] = 0; addr[2] = 0; addr[3] = 0; }
+      // nf_nat_masquerade_ipv4: "%s ate my IP address" → NF_DROP (IPv6 likewise).
+      if ((addr[0]! | addr[1]! | addr[2]! | addr[3]!) === 0) return DropReason.NAT_NO_ADDRESS;
       let ports: CtNatRange | null = null;
       if (range.minPort !== 0 || range.flags !== 0) {
         const p = this.ctPorts;
@@ -1227,6 +1246,8 @@ export class Router implements NetfilterHost {
         r.maxAddr[i] = w;
       }
       r.flags |= 1; // NF_NAT_RANGE_MAP_IPS
+      // nf_nat_redirect_ipv4 / _ipv6: no address on the incoming device → NF_DROP.
+      if ((r.minAddr[0]! | r.minAddr[1]! | r.minAddr[2]! | r.minAddr[3]!) === 0) return DropReason.NAT_NO_ADDRESS;
     } else {
       for (let i = 0; i < 4; i++) {
         r.minAddr[i] = range.minAddr[i]!;
@@ -1234,6 +1255,26 @@ export class Router implements NetfilterHost {
       }
     }
     return setupNat(this.ct, h, maniptype, r, now);
+  }
+
+  /**
+   * nf_nat_masquerade_ipv4's source: inet_select_addr(out, nh, RT_SCOPE_UNIVERSE) — the first
+   * primary address of `dev` whose subnet holds the packet's next hop (rt_nexthop: the route's
+   * gateway, else the destination), else the device's first primary address; 0 when it has none.
+   * As an int32 (a uint32 return above 2^31 would be boxed).
+   */
+  private masqueradeSource4(slot: number, dev: number): number {
+    const end = this.primary4Start[dev + 1]!;
+    let i = this.primary4Start[dev]!;
+    if (i === end) return 0;
+    const r = this.routeDst(slot);
+    if (r === NO_ROUTE) return this.primary4Addr[i]! | 0;
+    const b = this.pool.bytes;
+    const ip = this.pool.frameStart(slot) + this.pool.l3off[slot]!;
+    const daddr = ((b[ip + 16]! << 24) | (b[ip + 17]! << 16) | (b[ip + 18]! << 8) | b[ip + 19]!) >>> 0;
+    const nh = this.net.fib.nextHopV4(r, daddr) | 0;
+    for (; i < end; i++) if (((this.primary4Addr[i]! ^ nh) & this.primary4Mask[i]!) === 0) return this.primary4Addr[i]! | 0;
+    return this.primary4Addr[this.primary4Start[dev]!]! | 0;
   }
 
   natNullBinding(slot: number, maniptype: number): number {
@@ -1250,13 +1291,19 @@ export class Router implements NetfilterHost {
     if (h < 0) return 0;
     const dir = pool.ctDir[slot]!;
     const flags = pool.pflags[slot]!;
+    const status = this.ct.statusAt(this.ct.indexOf(h));
+    if (flags & PF_ICMP_ERROR) {
+      // nf_nat_icmp_reply_translation's checks before its statusbit test.
+      const r = this.natIcmpErrorCheck(slot, status);
+      if (r !== 0) return r;
+    }
+    // nf_nat_packet (and the ICMP error translation): nothing to do unless the connection is NATed
+    // this way in this direction (its statusbit). The record's own status: a packet whose pass
+    // killed the connection it holds is still NATed by it (natManglePlan's isHeld).
+    let statusbit = maniptype === NAT_MANIP_SRC ? IPS_SRC_NAT : IPS_DST_NAT;
+    if (dir !== IP_CT_DIR_ORIGINAL) statusbit ^= IPS_NAT_MASK;
+    if ((status & statusbit) === 0) return 0;
     if ((flags & PF_ICMP_ERROR) === 0) {
-      // nf_nat_packet: nothing to do unless the connection is NATed this way in this direction
-      // (its statusbit). The record's own status: a packet whose pass killed the connection it
-      // holds is still NATed by it (natManglePlan's isHeld).
-      let statusbit = maniptype === NAT_MANIP_SRC ? IPS_SRC_NAT : IPS_DST_NAT;
-      if (dir !== IP_CT_DIR_ORIGINAL) statusbit ^= IPS_NAT_MASK;
-      if ((this.ct.statusAt(this.ct.indexOf(h)) & statusbit) === 0) return 0;
       if (pool.l3proto[slot] === ETH_P_IP) {
         if (!this.ct.isHeld(h)) return 0;
         const mine = this.ct.tupleOffset(h, dir);
@@ -1277,7 +1324,7 @@ export class Router implements NetfilterHost {
       this.planGen = this.natGen;
       this.planMask = mask;
     }
-    if (flags & PF_ICMP_ERROR) return mask === 0 ? 0 : this.natIcmpError(slot, maniptype, mask);
+    if (flags & PF_ICMP_ERROR) return this.natIcmpError(slot, maniptype, mask);
     const l4proto = plan[T_PROTO]! & 0xff;
     // An ICMP query has one id where TCP/UDP have two ports (the tuples' "source port"), and
     // icmp_manip_pkt / icmpv6_manip_pkt write the target tuple's id for EITHER manip type: the
@@ -1295,13 +1342,13 @@ export class Router implements NetfilterHost {
     const v6 = pool.l3proto[slot] === ETH_P_IPV6;
     if (idChanged && l4 >= 0) natIcmpSetEchoId(b, l4, plan[T_PORTS]! >>> 16);
     if (maniptype === NAT_MANIP_SRC) {
-      if (mask & NAT_CHANGE_SPORT && l4 >= 0 && !icmpQuery) natSetSport(b, l4, l4proto, plan[T_PORTS]! >>> 16);
+      if (mask & NAT_CHANGE_SPORT && l4 >= 0 && !icmpQuery) natSetSport(b, l4, l4proto, plan[T_PORTS]! >>> 16, this.ipEnd(slot));
       if (mask & NAT_CHANGE_SADDR) {
         if (v6) natIpv6SetSrc(b, ip, l4, l4proto, plan, T_SRC);
         else natIpv4SetSrc(b, ip, l4, plan[T_SRC]! | 0);
       }
     } else {
-      if (mask & NAT_CHANGE_DPORT && l4 >= 0 && !icmpQuery) natSetDport(b, l4, l4proto, plan[T_PORTS]! & 0xffff);
+      if (mask & NAT_CHANGE_DPORT && l4 >= 0 && !icmpQuery) natSetDport(b, l4, l4proto, plan[T_PORTS]! & 0xffff, this.ipEnd(slot));
       if (mask & NAT_CHANGE_DADDR) {
         if (v6) natIpv6SetDst(b, ip, l4, l4proto, plan, T_DST);
         else natIpv4SetDst(b, ip, l4, plan[T_DST]! | 0);
@@ -1357,6 +1404,34 @@ export class Router implements NetfilterHost {
     return 0;
   }
 
+  /** End of the IP packet in the pool's bytes (its total length, clamped to the frame). */
+  private ipEnd(slot: number): number {
+    const pool = this.pool;
+    const b = pool.bytes;
+    const fs = pool.frameStart(slot);
+    const ip = fs + pool.l3off[slot]!;
+    const ipLen = pool.l3proto[slot] === ETH_P_IPV6 ? 40 + ((b[ip + 4]! << 8) | b[ip + 5]!) : (b[ip + 2]! << 8) | b[ip + 3]!;
+    return Math.min(ip + ipLen, fs + pool.len[slot]!);
+  }
+
+  /**
+   * nf_nat_icmp_reply_translation's first checks for an ICMP error RELATED to connection status
+   * `status`: the ICMP header and the quoted IP header must be there (skb_ensure_writable), and a
+   * redirect about a NATed connection — or one that has not passed both NAT hooks — is dropped.
+   * Returns 0 to go on, or the drop reason.
+   */
+  private natIcmpErrorCheck(slot: number, status: number): number {
+    const pool = this.pool;
+    const v6 = pool.l3proto[slot] === ETH_P_IPV6;
+    const icmp = pool.frameStart(slot) + pool.l4off[slot]!;
+    if (icmp + 8 + (v6 ? 40 : 20) > this.ipEnd(slot)) return DropReason.NAT_ICMP_UNTRANSLATED;
+    // ICMP_REDIRECT; for IPv6 conntrack leaves NDISC_REDIRECT untracked, so it never gets here.
+    if (!v6 && pool.bytes[icmp] === 5 && ((status & IPS_NAT_DONE_MASK) !== IPS_NAT_DONE_MASK || (status & IPS_NAT_MASK) !== 0)) {
+      return DropReason.NAT_ICMP_UNTRANSLATED;
+    }
+    return 0;
+  }
+
   /**
    * nf_nat_icmp_reply_translation / nf_nat_icmpv6_reply_translation for an ICMP error RELATED to a
    * NATed connection, with `this.plan` = the inverted other-direction tuple (natManglePlan): the
@@ -1368,17 +1443,14 @@ export class Router implements NetfilterHost {
     const pool = this.pool;
     const plan = this.plan;
     const src = maniptype === NAT_MANIP_SRC;
-    // statusbit check: nothing to do when this manip type is not NATed in this direction.
-    if ((mask & (src ? NAT_CHANGE_SADDR | NAT_CHANGE_SPORT : NAT_CHANGE_DADDR | NAT_CHANGE_DPORT)) === 0) return 0;
+    // No NAT in the plan: the record is no longer this packet's connection (see natManglePlan).
+    if (mask === 0) return 0;
     const b = pool.bytes;
     const fs = pool.frameStart(slot);
     const ip = fs + pool.l3off[slot]!;
     const icmp = fs + pool.l4off[slot]!;
     const v6 = pool.l3proto[slot] === ETH_P_IPV6;
-    const ipLen = v6 ? 40 + ((b[ip + 4]! << 8) | b[ip + 5]!) : (b[ip + 2]! << 8) | b[ip + 3]!;
-    const end = Math.min(ip + ipLen, fs + pool.len[slot]!);
-    if (icmp + 8 > end) return 0;
-    if (!v6 && b[icmp] === 5) return 0; // ICMP_REDIRECT about a NATed connection: left alone
+    const end = this.ipEnd(slot);
     const innerProto = plan[T_PROTO]! & 0xff;
     const isIcmp = innerProto === IPPROTO_ICMP || innerProto === IPPROTO_ICMPV6;
     // The inner packet's manip is the opposite one: SNAT → inner destination, DNAT → inner source.
@@ -1386,16 +1458,15 @@ export class Router implements NetfilterHost {
     const ok = v6
       ? natIcmpInnerV6(b, ip, icmp, end, !src, plan, src ? T_SRC : T_DST, port)
       : natIcmpInnerV4(b, icmp, end, !src, plan[src ? T_SRC : T_DST]!, port);
-    if (!ok) return 0;
+    if (!ok) return DropReason.NAT_ICMP_UNTRANSLATED;
+    // The outer header "looks like the reply to an incoming packet": nf_nat_ipv4_manip_pkt writes
+    // the target's address whether or not the connection's address changed (a port-only DNAT
+    // makes an intermediate router's error come from the original destination).
     if (src) {
-      if (mask & NAT_CHANGE_SADDR) {
-        if (v6) natIpv6SetSrc(b, ip, icmp, IPPROTO_ICMPV6, plan, T_SRC);
-        else natIpv4SetSrc(b, ip, -1, plan[T_SRC]!);
-      }
-    } else if (mask & NAT_CHANGE_DADDR) {
-      if (v6) natIpv6SetDst(b, ip, icmp, IPPROTO_ICMPV6, plan, T_DST);
-      else natIpv4SetDst(b, ip, -1, plan[T_DST]!);
-    }
+      if (v6) natIpv6SetSrc(b, ip, icmp, IPPROTO_ICMPV6, plan, T_SRC);
+      else natIpv4SetSrc(b, ip, -1, plan[T_SRC]!);
+    } else if (v6) natIpv6SetDst(b, ip, icmp, IPPROTO_ICMPV6, plan, T_DST);
+    else natIpv4SetDst(b, ip, -1, plan[T_DST]!);
     const t = slot * TUPLE_WORDS;
     if (src) for (let i = 0; i < 4; i++) pool.tuple[t + T_SRC + i] = plan[T_SRC + i]!;
     else for (let i = 0; i < 4; i++) pool.tuple[t + T_DST + i] = plan[T_DST + i]!;
@@ -1675,3 +1746,8 @@ export class Router implements NetfilterHost {
 
 // Re-exported for tests.
 export { IP_CT_DIR_ORIGINAL, IPS_SEEN_REPLY, FLOW_KEY_WORDS, K_ENCAP0, K_ENCAP1, PF_FRAGMENT, IPPROTO_UDP };
+
+/** The netmask of an IPv4 prefix length as an int32. */
+function prefixMask4(plen: number): number {
+  return plen === 0 ? 0 : -1 << (32 - plen);
+}

@@ -132,3 +132,33 @@ export function csumReplaceWords(b: Uint8Array, at: number, oldW: Uint32Array, o
   wr16(b, at, ~csumFold(s) & 0xffff);
 }
 
+
+/** CRC32c (Castagnoli, reflected polynomial 0x82f63b78) by bytes, as SCTP uses (RFC 9260 App. A). */
+const CRC32C_TABLE = (() => {
+  const t = new Int32Array(256);
+  for (let n = 0; n < 256; n++) {
+    let c = n;
+    for (let k = 0; k < 8; k++) c = c & 1 ? (c >>> 1) ^ 0x82f63b78 : c >>> 1;
+    t[n] = c;
+  }
+  return t;
+})();
+
+/**
+ * sctp_compute_cksum: the CRC32c of the SCTP packet at [start, end) with its checksum field
+ * (bytes 8–11) taken as zero, written back little-endian as the kernel stores it
+ * (cpu_to_le32(~crc)). A header shorter than 12 bytes is left alone.
+ */
+export function sctpChecksumRecompute(b: Uint8Array, start: number, end: number): void {
+  if (end - start < 12) return;
+  let crc = -1;
+  for (let i = start; i < end; i++) {
+    const byte = i >= start + 8 && i < start + 12 ? 0 : b[i]!;
+    crc = CRC32C_TABLE[(crc ^ byte) & 0xff]! ^ (crc >>> 8);
+  }
+  crc = ~crc;
+  b[start + 8] = crc & 0xff;
+  b[start + 9] = (crc >>> 8) & 0xff;
+  b[start + 10] = (crc >>> 16) & 0xff;
+  b[start + 11] = (crc >>> 24) & 0xff;
+}

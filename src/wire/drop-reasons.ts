@@ -67,6 +67,9 @@ export const DROP_REASONS = [
   ['ROUTE_PROHIBIT', 'route type prohibit: ICMP administratively prohibited sent'],
   // conntrack (appended)
   ['CT_INSERT_FAILED', 'conntrack confirm found the tuple already taken (insert_failed)'],
+  // NAT (appended)
+  ['NAT_ICMP_UNTRANSLATED', 'ICMP error about a NATed connection that NAT cannot translate (nf_nat_icmp_reply_translation)'],
+  ['NAT_NO_ADDRESS', 'redirect or masquerade: the device has no address of the family'],
 ] as const;
 
 export type DropReasonName = (typeof DROP_REASONS)[number][0];

@@ -8,12 +8,23 @@
  * ICMPv6; not ICMPv4). Pass `l4Off < 0` when there is no L4 header to patch (non-first fragment).
  */
 import { rd16, rd32, wr16, wr32 } from './bytes.ts';
-import { CSUM_MANGLED_0, csumFinish, csumFold, csumPartial, csumUpdate16, csumUpdate32, pseudoSumV6 } from './checksum.ts';
+import { CSUM_MANGLED_0, csumFinish, csumFold, csumPartial, csumUpdate16, csumUpdate32, pseudoSumV6, sctpChecksumRecompute } from './checksum.ts';
 import { ICMP_CSUM, ICMP_ECHO_ID } from './icmp.ts';
 import { IPV4_CSUM, IPV4_DST, IPV4_PROTO, IPV4_SRC, IPV4_TTL } from './ipv4.ts';
 import { IPV6_DST, IPV6_HOP_LIMIT, IPV6_MAX_EXT_HEADERS, IPV6_SRC, Ipv6ExtInfo, ipv6WalkExtHeaders } from './ipv6.ts';
 import { TCP_CSUM, TCP_DPORT, TCP_SPORT } from './tcp.ts';
+import { IPPROTO_DCCP, IPPROTO_SCTP, IPPROTO_UDPLITE } from './parse.ts';
 import { IPPROTO_ICMP, IPPROTO_ICMPV6, IPPROTO_TCP, IPPROTO_UDP } from './tuple.ts';
+
+/**
+ * Where a port-carrying transport keeps a checksum over the pseudo-header: UDP-Lite and DCCP at
+ * byte 6, always in use (udplite_manip_pkt, dccp_manip_pkt: nf_csum_update unconditionally).
+ * SCTP's CRC32c covers no pseudo-header (sctp_manip_pkt recomputes it when a port changes).
+ */
+const ALWAYS_CSUM_AT = 6;
+function alwaysCsum(proto: number): boolean {
+  return proto === IPPROTO_UDPLITE || proto === IPPROTO_DCCP;
+}
 import { UDP_CSUM, UDP_DPORT, UDP_SPORT } from './udp.ts';
 
 /**
@@ -65,6 +76,7 @@ function ipv4SetAddr(b: Uint8Array, ipOff: number, l4Off: number, field: number,
   const proto = b[ipOff + IPV4_PROTO]!;
   if (proto === IPPROTO_TCP) wr16(b, l4Off + TCP_CSUM, csumUpdate32(rd16(b, l4Off + TCP_CSUM), old, nv));
   else if (proto === IPPROTO_UDP) udpPatch32(b, l4Off + UDP_CSUM, old, nv);
+  else if (alwaysCsum(proto)) mangledPatch(b, l4Off + ALWAYS_CSUM_AT, proto, csumUpdate32(rd16(b, l4Off + ALWAYS_CSUM_AT), old, nv));
   // ICMPv4's checksum has no pseudo-header: an address change leaves it alone.
 }
 
@@ -93,11 +105,12 @@ function ipv6SetAddr(b: Uint8Array, ipOff: number, l4Off: number, l4proto: numbe
   if (l4proto === IPPROTO_TCP) csumAt = l4Off + TCP_CSUM;
   else if (l4proto === IPPROTO_UDP) csumAt = l4Off + UDP_CSUM;
   else if (l4proto === IPPROTO_ICMPV6) csumAt = l4Off + ICMP_CSUM;
+  else if (alwaysCsum(l4proto)) csumAt = l4Off + ALWAYS_CSUM_AT;
   else return;
   const c = rd16(b, csumAt);
   if (l4proto === IPPROTO_UDP && c === 0) return;
   let n = ~csumFold((~c & 0xffff) + diff) & 0xffff;
-  if (n === 0 && l4proto === IPPROTO_UDP) n = CSUM_MANGLED_0;
+  if (n === 0 && (l4proto === IPPROTO_UDP || l4proto === IPPROTO_UDPLITE)) n = CSUM_MANGLED_0;
   wr16(b, csumAt, n);
 }
 
@@ -114,7 +127,12 @@ export function natIpv6SetDst(b: Uint8Array, ipOff: number, l4Off: number, l4pro
   ipv6SetAddr(b, ipOff, l4Off, l4proto, IPV6_DST, w, wOff);
 }
 
-function setPort(b: Uint8Array, l4Off: number, l4proto: number, tcpField: number, udpField: number, port: number): void {
+/** Writes a UDP-Lite/DCCP checksum: UDP-Lite sends a computed 0 as all ones, as UDP does. */
+function mangledPatch(b: Uint8Array, at: number, proto: number, n: number): void {
+  wr16(b, at, n === 0 && proto === IPPROTO_UDPLITE ? CSUM_MANGLED_0 : n);
+}
+
+function setPort(b: Uint8Array, l4Off: number, l4proto: number, tcpField: number, udpField: number, port: number, l4End: number): void {
   if (l4proto === IPPROTO_TCP) {
     const at = l4Off + tcpField;
     const old = rd16(b, at);
@@ -125,17 +143,30 @@ function setPort(b: Uint8Array, l4Off: number, l4proto: number, tcpField: number
     const old = rd16(b, at);
     wr16(b, at, port);
     udpPatch16(b, l4Off + UDP_CSUM, old, port & 0xffff);
+  } else if (alwaysCsum(l4proto)) {
+    // Ports where UDP has them (udplite_manip_pkt, dccp_manip_pkt).
+    const at = l4Off + udpField;
+    const old = rd16(b, at);
+    wr16(b, at, port);
+    mangledPatch(b, l4Off + ALWAYS_CSUM_AT, l4proto, csumUpdate16(rd16(b, l4Off + ALWAYS_CSUM_AT), old, port & 0xffff));
+  } else if (l4proto === IPPROTO_SCTP) {
+    wr16(b, l4Off + udpField, port);
+    sctpChecksumRecompute(b, l4Off, l4End);
   }
 }
 
-/** Rewrites the TCP/UDP source port with the checksum patched (nf_flow_snat_port); other protocols: no-op. */
-export function natSetSport(b: Uint8Array, l4Off: number, l4proto: number, port: number): void {
-  setPort(b, l4Off, l4proto, TCP_SPORT, UDP_SPORT, port);
+/**
+ * Rewrites the source port with the transport's checksum patched (nf_flow_snat_port; the NAT's
+ * tcp/udp/udplite/dccp/sctp_manip_pkt): SCTP's CRC32c is recomputed over [l4Off, l4End) when
+ * `l4End` is given; other protocols: no-op.
+ */
+export function natSetSport(b: Uint8Array, l4Off: number, l4proto: number, port: number, l4End = -1): void {
+  setPort(b, l4Off, l4proto, TCP_SPORT, UDP_SPORT, port, l4End);
 }
 
-/** Rewrites the TCP/UDP destination port with the checksum patched (nf_flow_dnat_port); other protocols: no-op. */
-export function natSetDport(b: Uint8Array, l4Off: number, l4proto: number, port: number): void {
-  setPort(b, l4Off, l4proto, TCP_DPORT, UDP_DPORT, port);
+/** Rewrites the destination port (nf_flow_dnat_port, the NAT's *_manip_pkt); see natSetSport. */
+export function natSetDport(b: Uint8Array, l4Off: number, l4proto: number, port: number, l4End = -1): void {
+  setPort(b, l4Off, l4proto, TCP_DPORT, UDP_DPORT, port, l4End);
 }
 
 /**
@@ -166,7 +197,7 @@ function icmpHasId(type: number): boolean {
  * whole 20-byte header, UDP's only when non-zero — then the ICMP checksum is recomputed over the
  * whole message, as nf_nat_icmp_reply_translation does. The outer address is the caller's
  * (natIpv4SetSrc/Dst; ICMPv4 has no pseudo-header). Returns false, changing nothing, when the quote
- * is too short to hold the inner IP header.
+ * is too short to hold the inner IP header, or the first 8 bytes of a TCP, UDP or ICMP header.
  */
 export function natIcmpInnerV4(b: Uint8Array, icmpOff: number, icmpEnd: number, src: boolean, addr: number, port: number): boolean {
   const q = icmpOff + 8;
@@ -180,6 +211,9 @@ export function natIcmpInnerV4(b: Uint8Array, icmpOff: number, icmpEnd: number, 
   const avail = icmpEnd - l4;
   const proto = b[q + IPV4_PROTO]!;
   const nonFirst = (rd16(b, q + 6) & 0x1fff) !== 0;
+  // tcp/udp/icmp_manip_pkt make the first 8 header bytes writable or fail, and with them the
+  // whole translation (the caller drops the error).
+  if (!nonFirst && avail < 8 && (proto === IPPROTO_TCP || proto === IPPROTO_UDP || proto === IPPROTO_ICMP || alwaysCsum(proto) || proto === IPPROTO_SCTP)) return false;
   if (!nonFirst && avail >= 8) {
     if (proto === IPPROTO_TCP) {
       const pAt = l4 + (src ? TCP_SPORT : TCP_DPORT);
@@ -200,6 +234,14 @@ export function natIcmpInnerV4(b: Uint8Array, icmpOff: number, icmpEnd: number, 
       }
     } else if (proto === IPPROTO_ICMP && icmpHasId(b[l4]!)) {
       natIcmpSetEchoId(b, l4, port);
+    } else if (alwaysCsum(proto)) {
+      const pAt = l4 + (src ? UDP_SPORT : UDP_DPORT);
+      const oldPort = rd16(b, pAt);
+      wr16(b, pAt, port);
+      mangledPatch(b, l4 + ALWAYS_CSUM_AT, proto, csumUpdate16(csumUpdate32(rd16(b, l4 + ALWAYS_CSUM_AT), old, nv), oldPort, port & 0xffff));
+    } else if (proto === IPPROTO_SCTP) {
+      wr16(b, l4 + (src ? UDP_SPORT : UDP_DPORT), port);
+      sctpChecksumRecompute(b, l4, icmpEnd);
     }
   }
   wr32(b, at, nv);
@@ -232,6 +274,8 @@ export function natIcmpInnerV6(b: Uint8Array, ipOff: number, icmpOff: number, ic
     const l4 = innerExt.l4off;
     const avail = icmpEnd - l4;
     const proto = innerExt.nextHdr;
+    // As for IPv4: a transport header the manip needs but the quote cuts short fails it.
+    if (avail < 8 && (proto === IPPROTO_TCP || proto === IPPROTO_UDP || proto === IPPROTO_ICMPV6 || alwaysCsum(proto) || proto === IPPROTO_SCTP)) return false;
     if (avail >= 8) {
       let csumAt = -1;
       let pAt = -1;
@@ -245,6 +289,11 @@ export function natIcmpInnerV6(b: Uint8Array, ipOff: number, icmpOff: number, ic
         csumAt = l4 + ICMP_CSUM;
         const t = b[l4]!;
         if (t === 128 || t === 129) pAt = l4 + ICMP_ECHO_ID;
+      } else if (alwaysCsum(proto)) {
+        pAt = l4 + (src ? UDP_SPORT : UDP_DPORT);
+        csumAt = l4 + ALWAYS_CSUM_AT;
+      } else if (proto === IPPROTO_SCTP) {
+        pAt = l4 + (src ? UDP_SPORT : UDP_DPORT);
       }
       let d = diff;
       if (pAt >= 0) {
@@ -253,9 +302,10 @@ export function natIcmpInnerV6(b: Uint8Array, ipOff: number, icmpOff: number, ic
       }
       if (csumAt >= 0) {
         let n = ~csumFold((~rd16(b, csumAt) & 0xffff) + d) & 0xffff;
-        if (n === 0 && proto === IPPROTO_UDP) n = CSUM_MANGLED_0;
+        if (n === 0 && (proto === IPPROTO_UDP || proto === IPPROTO_UDPLITE)) n = CSUM_MANGLED_0;
         wr16(b, csumAt, n);
       }
+      if (proto === IPPROTO_SCTP) sctpChecksumRecompute(b, l4, icmpEnd);
     }
   }
   for (let i = 0; i < 4; i++) wr32(b, at + 4 * i, w[wOff + i]!);
