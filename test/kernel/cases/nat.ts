@@ -1,7 +1,8 @@
 /** NAT cases: masquerade (TCP, UDP), DNAT port forward, SNAT to an address and to a port range. */
 import type { KernelCase } from '../case.ts';
+import { buildPacket, TCP_SYN } from '../wire.ts';
 import {
-  Conv, expectConntrack, expectCount, expectSome, GW, LAN_A, LAN_B, outbound, REMOTE, standardTopology, WAN_IP,
+  Conv, expectConntrack, expectCount, expectSome, frameFrom, GW, LAN_A, LAN_B, outbound, REMOTE, standardTopology, WAN_IP, WAN_MAC,
 } from './common.ts';
 
 /** forward: established/related + LAN out; postrouting: IPv4 masquerade on wan. */
@@ -128,4 +129,91 @@ table inet fw {
   };
 }
 
-export const natCases = [masqueradeTcp, masqueradeUdp, dnatPortForward, snatAddressAndRange];
+function dnatPortRange(): KernelCase {
+  // nf_nat_l4proto_unique_tuple without `random` for a DST manip starts at the range's first port
+  // (off = 0, "netfilter: nat: restore default DNAT behavior"): the first connection gets 21000.
+  // The second comes from the same source address and port to another forwarded port: its reply
+  // tuple with 21000 would be the first one's, so it takes the next port, 21001.
+  const c = new Conv('tcp', { host: GW, ip: '198.51.100.77', port: 45000 }, { ip: WAN_IP, port: 8080 },
+    { host: LAN_A, ip: '192.168.1.10', port: 21000 }, { ip: '198.51.100.77', port: 45000 });
+  const d = new Conv('tcp', { host: GW, ip: '198.51.100.77', port: 45000 }, { ip: WAN_IP, port: 8081 },
+    { host: LAN_A, ip: '192.168.1.10', port: 21001 }, { ip: '198.51.100.77', port: 45000 });
+  c.handshake();
+  d.handshake();
+  return {
+    name: 'dnat-port-range',
+    description: 'DNAT to 192.168.1.10:21000-21010 without `random`: the first connection gets the first port, a clashing second one the next',
+    topology: standardTopology(),
+    ruleset: `table inet fw {
+  chain dstnat {
+    type nat hook prerouting priority dstnat; policy accept;
+    iifname "wan" meta nfproto ipv4 tcp dport { 8080, 8081 } dnat ip to 192.168.1.10:21000-21010
+  }
+  chain forward {
+    type filter hook forward priority filter; policy drop;
+    ct state established,related accept
+    ct status dnat accept
+  }
+}
+`,
+    frames: [...c.frames, ...d.frames],
+    checkKernel: (r) => [
+      ...expectCount(r, 'lan', 4), ...expectCount(r, 'wan', 2),
+      ...expectSome(r, 'lan', 'first SYN to port 21000', (x) => x.dport === 21000 && x.tcpFlags === TCP_SYN),
+      ...expectSome(r, 'lan', 'second SYN to port 21001', (x) => x.dport === 21001 && x.tcpFlags === TCP_SYN),
+    ],
+  };
+}
+
+function masqueradeSourceChoice(): KernelCase {
+  // nf_nat_masquerade_ipv4 takes inet_select_addr(out, nexthop): with 10.9.9.2/24 first on wan and
+  // the gateway in 203.0.113.0/24, the source is 203.0.113.2, not the device's first address.
+  const topo = standardTopology();
+  const wan = topo.interfaces.find((i) => i.name === 'wan')!;
+  const topology = { ...topo, interfaces: topo.interfaces.map((i) => i === wan ? { ...i, addresses: ['10.9.9.2/24', ...i.addresses] } : i) };
+  const c = outbound('udp', LAN_A, '192.168.1.10', 50100, REMOTE, 53, WAN_IP);
+  c.fromA(0, 40); c.fromB(0, 80);
+  return {
+    name: 'masquerade-source-choice',
+    description: 'masquerade on a device with two IPv4 addresses takes the one in the next hop\'s subnet (inet_select_addr)',
+    topology,
+    ruleset: BASE_FW,
+    frames: c.frames,
+    checkKernel: (r) => [
+      ...expectCount(r, 'wan', 1), ...expectCount(r, 'lan', 1),
+      ...expectSome(r, 'wan', 'query from 203.0.113.2', (x) => x.src === WAN_IP && x.sport === 50100),
+    ],
+  };
+}
+
+function icmpErrorPortDnat(): KernelCase {
+  // A port-only DNAT (`dnat to :8080`, the address kept) of an outgoing connection; a router on the
+  // way (the gateway) answers the forwarded SYN with time exceeded. nf_nat_icmp_reply_translation
+  // restores the quoted destination port and rewrites the OUTER source to the inverted original
+  // tuple's: the error reaches the client from 198.51.100.5, the address it dialled.
+  const syn = frameFrom(LAN_A, { src: '192.168.1.10', dst: REMOTE, id: 0x4242, l4: { proto: 'tcp', sport: 40400, dport: 80, seq: 5000, flags: TCP_SYN } });
+  // The SYN as the router forwards it: TTL 63, destination port 8080 (IPv4 header + 8 bytes quoted).
+  const fwd = buildPacket({ srcMac: WAN_MAC, dstMac: GW.mac, src: '192.168.1.10', dst: REMOTE, ttl: 63, id: 0x4242, l4: { proto: 'tcp', sport: 40400, dport: 8080, seq: 5000, flags: TCP_SYN } });
+  const quote = fwd.subarray(14, 14 + 28);
+  const err = frameFrom(GW, { src: '203.0.113.1', dst: '192.168.1.10', id: 0x4343, l4: { proto: 'icmp', type: 11, code: 0, rest: [0, 0, 0, 0], quote } });
+  return {
+    name: 'icmp-error-port-dnat',
+    description: 'time exceeded about a port-only DNATed connection: inner port restored, outer source becomes the dialled address',
+    topology: standardTopology(),
+    ruleset: `table ip nat {
+  chain dstnat {
+    type nat hook prerouting priority dstnat; policy accept;
+    iifname "lan" tcp dport 80 dnat to :8080
+  }
+}
+`,
+    frames: [syn, err],
+    checkKernel: (r) => [
+      ...expectCount(r, 'wan', 1), ...expectCount(r, 'lan', 1),
+      ...expectSome(r, 'wan', 'SYN to port 8080', (x) => x.dport === 8080),
+      ...expectSome(r, 'lan', 'time exceeded from 198.51.100.5', (x) => x.icmpType === 11 && x.src === REMOTE),
+    ],
+  };
+}
+
+export const natCases = [masqueradeTcp, masqueradeUdp, dnatPortForward, snatAddressAndRange, dnatPortRange, masqueradeSourceChoice, icmpErrorPortDnat];
