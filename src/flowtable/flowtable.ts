@@ -66,10 +66,11 @@ export const ADD_REFUSAL = [
   'connection already offloaded',
   'no route for the reply direction',
   'IPv4 options',
-  'flow key already in the table',
+  'a live flow already has this key',
+  'connection is a resolved NAT clash',
 ] as const;
 export const ADD_OK = 0, ADD_NOT_TCP_UDP = 1, ADD_TCP_NOT_ESTABLISHED = 2, ADD_TCP_FIN_RST = 3, ADD_HELPER = 4, ADD_SEQADJ = 5,
-  ADD_UNCONFIRMED = 6, ADD_ALREADY = 7, ADD_NO_ROUTE = 8, ADD_IP_OPTIONS = 9, ADD_DUPLICATE = 10;
+  ADD_UNCONFIRMED = 6, ADD_ALREADY = 7, ADD_NO_ROUTE = 8, ADD_IP_OPTIONS = 9, ADD_DUPLICATE = 10, ADD_NAT_CLASH = 11;
 
 /** The hardware side as the flowtable sees it (the kernel's TC_SETUP_FT callbacks). */
 export interface FlowHwOps {
@@ -219,6 +220,7 @@ export class Flowtables {
     } else if (l4proto !== IPPROTO_UDP) return ADD_NOT_TCP_UDP;
     if (hasHelper) return ADD_HELPER;
     if (status & (1 << 6)) return ADD_SEQADJ; // IPS_SEQ_ADJUST
+    if (status & (1 << 12)) return ADD_NAT_CLASH; // IPS_NAT_CLASH (nft_flow_offload_eval tests both)
     if (!confirmed) return ADD_UNCONFIRMED;
     if (offloaded) return ADD_ALREADY;
     void ct;
@@ -327,6 +329,9 @@ export class Flowtables {
     const e = keyHashKnown ? t.lookupHashed(tup, tw, dev, encap0, encap1, keyHash) : t.lookupTuple(tup, tw, dev, encap0, encap1);
     if (e < 0) return this.miss(MISS_NO_FLOW);
     const flow = e >> 1;
+    // Each flowtable's hook looks in its own table (flow_offload_lookup on flow_table->rhashtable):
+    // a flow of another flowtable is not there for a device only that one does not hook.
+    if ((this.hooked[dev]! & (1 << t.flowtableIndex(flow))) === 0) return this.miss(MISS_NO_FLOW);
     if (t.flags(flow) & NF_FLOW_TEARDOWN || !this.ct.alive(t.ct(flow))) return this.miss(MISS_TEARDOWN);
     const ipLen = l3proto === ETH_P_IP ? (b[ip + 2]! << 8) | b[ip + 3]! : 40 + ((b[ip + 4]! << 8) | b[ip + 5]!);
     if (ipLen > t.mtu(e)) return this.miss(MISS_MTU);

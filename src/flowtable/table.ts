@@ -41,7 +41,7 @@
  */
 import { fmix32, mix } from '../conntrack/hash.ts';
 import { TUPLE_WORDS } from '../wire/tuple.ts';
-import { FLOW_OFFLOAD_XMIT_DIRECT, FLOW_OFFLOAD_XMIT_NEIGH, K_ENCAP0, K_ENCAP1, K_IIF, type FlowRouteDir } from './types.ts';
+import { FLOW_OFFLOAD_XMIT_DIRECT, FLOW_OFFLOAD_XMIT_NEIGH, K_ENCAP0, K_ENCAP1, K_IIF, NF_FLOW_TEARDOWN, type FlowRouteDir } from './types.ts';
 
 /** Words per flow record. */
 export const FLOW_STRIDE = 24;
@@ -258,7 +258,10 @@ export class FlowTable {
   /**
    * Finds the entry whose key is the tuple `a[off..off+10)` arriving on `iif` with encapsulation
    * `enc0/enc1`; returns `flow*2+dir` or -1. Models flow_offload_lookup (rhashtable_lookup; the
-   * TEARDOWN and dying checks are the caller's).
+   * TEARDOWN and dying checks are the caller's). A key can be in the table twice — a torn-down
+   * flow not yet collected and the flow of a connection reopened on the same ports, which the
+   * kernel inserts at the bucket's head — and the live one is found first; a torn-down one is
+   * returned only when there is no other.
    */
   lookupTuple(a: Uint32Array, off: number, iif: number, enc0: number, enc1: number): number {
     return this.lookupHashed(a, off, iif, enc0, enc1, this.hashOf(a, off, iif, enc0 | 0, enc1 | 0));
@@ -277,9 +280,10 @@ export class FlowTable {
     const tw = this.tuples;
     const stride = this.tupleStride;
     let i = h & mask;
+    let tornDown = -1;
     for (;;) {
       const v = index[i]!;
-      if (v === 0) return -1;
+      if (v === 0) return tornDown;
       if ((v & tagMask) === tag) {
         const e = (v & ~tagMask) - 1;
         const k = (e >> 1) * stride + (e & 1) * TUPLE_WORDS;
@@ -288,7 +292,10 @@ export class FlowTable {
         if (tw[k + 8] === a[off + 8] && tw[k] === a[off] && tw[k + 4] === a[off + 4] && tw[k + 9] === a[off + 9] &&
           u[r + D_IIF_MTU]! >>> 16 === iif && (u[r + D_ENC0]! | 0) === enc0 && (u[r + D_ENC1]! | 0) === enc1 &&
           tw[k + 1] === a[off + 1] && tw[k + 2] === a[off + 2] && tw[k + 3] === a[off + 3] &&
-          tw[k + 5] === a[off + 5] && tw[k + 6] === a[off + 6] && tw[k + 7] === a[off + 7]) return e;
+          tw[k + 5] === a[off + 5] && tw[k + 6] === a[off + 6] && tw[k + 7] === a[off + 7]) {
+          if ((u[(e >> 1) * FLOW_STRIDE + R_META]! & NF_FLOW_TEARDOWN) === 0) return e;
+          if (tornDown < 0) tornDown = e;
+        }
       }
       i = (i + 1) & mask;
     }
@@ -337,15 +344,19 @@ export class FlowTable {
 
   /**
    * Adds flow `flow` (the connection's entry index: its tuples are already in `tuples`) with the
-   * routes of both directions; returns `flow`, or -1 when the id is in use or a key already exists
-   * (one flow per key, as rhashtable_insert_fast refuses a duplicate).
+   * routes of both directions; returns `flow`, or -1 when the id is in use or a live flow has one
+   * of its keys. flow_offload_add inserts with rhashtable_insert_fast, which compares no keys: a
+   * torn-down flow still in the table does not stop the flow of a connection reopened on the
+   * same ports (a live duplicate cannot arise: conntrack keeps tuples unique and `flow add`
+   * refuses an offloaded connection).
    */
   add(flow: number, routes: readonly [FlowRouteDir, FlowRouteDir], ct: number, flags: number, timeout: number, flowtableIndex: number): number {
     if (flow < 0 || flow >= this.capacity || this.inUse(flow)) return -1;
     const tw = this.tuples;
     for (let dir = 0; dir < 2; dir++) {
       const r = routes[dir]!;
-      if (this.lookupTuple(tw, this.tupleBase(flow * 2 + dir), r.inIf, r.inEncap0, r.inEncap1) >= 0) return -1;
+      const e = this.lookupTuple(tw, this.tupleBase(flow * 2 + dir), r.inIf, r.inEncap0, r.inEncap1);
+      if (e >= 0 && (this.flags(e >> 1) & NF_FLOW_TEARDOWN) === 0) return -1;
     }
     const u = this.u;
     let direct = 0;

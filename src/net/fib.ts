@@ -409,6 +409,46 @@ export class Fib {
     return r >= 0 ? r : this.lpm6(this.main6, a0, a1, a2, a3);
   }
 
+  /**
+   * An output route lookup with the output device given (flowi4_oif, as nft_flow_route routes a
+   * flow's other direction through the device the packet came in on): the longest prefix with a
+   * live route through `oif` — fib_lookup_good_nhc skips next hops on other devices and
+   * fib_table_lookup backtracks to shorter prefixes. NO_ROUTE when no route leaves through `oif`
+   * (ip_route_output_key_hash_rcu then takes the destination as on-link on `oif`).
+   */
+  lookupV4Oif(daddr: number, oif: number): number {
+    const a = daddr | 0;
+    const r = this.scanOif4(this.local4, a, oif);
+    return r >= 0 ? r : this.scanOif4(this.main4, a, oif);
+  }
+
+  /** lookupV4Oif for an IPv6 destination at `w[off..off+4)`. */
+  lookupV6Oif(w: Uint32Array, off: number, oif: number): number {
+    const r = this.scanOif6(this.local6, w, off, oif);
+    return r >= 0 ? r : this.scanOif6(this.main6, w, off, oif);
+  }
+
+  private scanOif4(t: PrefixTable, addr: number, oif: number): number {
+    for (let i = 0; i < t.nLens; i++) {
+      const len = t.lens[i]!;
+      const slot = t.find1(addr & t.maskWord(len, 0), len);
+      if (slot < 0) continue;
+      for (let r = t.slotHead[slot]!; r >= 0; r = this.rNext[r]!) if (this.rDev[r] === oif && this.alive(r)) return r;
+    }
+    return NO_ROUTE;
+  }
+
+  private scanOif6(t: PrefixTable, w: Uint32Array, off: number, oif: number): number {
+    const a0 = w[off]! | 0, a1 = w[off + 1]! | 0, a2 = w[off + 2]! | 0, a3 = w[off + 3]! | 0;
+    for (let i = 0; i < t.nLens; i++) {
+      const len = t.lens[i]!;
+      const slot = t.find4(a0 & t.maskWord(len, 0), a1 & t.maskWord(len, 1), a2 & t.maskWord(len, 2), a3 & t.maskWord(len, 3), len);
+      if (slot < 0) continue;
+      for (let r = t.slotHead[slot]!; r >= 0; r = this.rNext[r]!) if (this.rDev[r] === oif && this.alive(r)) return r;
+    }
+    return NO_ROUTE;
+  }
+
   /** Looks up only the main table (what `ip route get` shows for a non-local address). */
   lookupMainV4(daddr: number): number {
     return this.lpm4(this.main4, daddr | 0);

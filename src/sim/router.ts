@@ -1577,30 +1577,35 @@ export class Router implements NetfilterHost {
     const r0 = this.curRoute;
     const rDev0 = this.net.fib.outDev(r0);
     decideForwardPath(this.net, view, rDev0, this.net.fib.mtu(r0), this.curNhValid, this.curNhHi, this.curNhLo, now, this.fp);
-    // Route back: to the original sender of this direction (ct->tuplehash[dir].tuple.src).
+    // Route back: to the original sender of this direction (ct->tuplehash[dir].tuple.src), out of
+    // the device this packet came in on (flowi4_oif = nft_in(pkt)): with asymmetric routing the
+    // flow still answers the way the originals arrive. No route through that device: the sender
+    // is taken as on-link there (ip_route_output_key_hash_rcu), the route MTU the device's.
     const o = ct.tupleOffset(h, dir);
     const v6 = (ct.tuples[o + T_PROTO]! >>> 8) === 6;
-    let r1: number;
+    const inDev = pool.iif[slot]!;
+    const fib = this.net.fib;
     const w = this.scratchAddr;
     for (let i = 0; i < 4; i++) w[i] = ct.tuples[o + T_SRC + i]!;
-    r1 = v6 ? this.net.fib.lookupV6(w, 0) : this.net.fib.lookupV4(w[0]!);
-    if (r1 === NO_ROUTE || this.net.fib.type(r1) !== RTN_UNICAST) {
+    const r1 = v6 ? fib.lookupV6Oif(w, 0, inDev) : fib.lookupV4Oif(w[0]!, inDev);
+    if (r1 !== NO_ROUTE && fib.type(r1) !== RTN_UNICAST) {
       ft.stats.addRefused[8]!++; // no route for the reply direction
       return false;
     }
-    const rDev1 = this.net.fib.outDev(r1);
+    const rDev1 = inDev;
     let hi1 = 0, lo1 = 0, valid1 = false;
     const k1 = this.topo.kind[rDev1]!;
     if (k1 === DeviceKind.PPPOE) valid1 = true;
     else {
       let n: number;
       if (v6) {
-        this.net.fib.nextHopV6(r1, w, 0, w, 4);
+        if (r1 !== NO_ROUTE) fib.nextHopV6(r1, w, 0, w, 4);
+        else for (let i = 0; i < 4; i++) w[4 + i] = w[i]!;
         n = this.net.neigh.lookupV6(rDev1, w, 4);
-      } else n = this.net.neigh.lookupV4(rDev1, this.net.fib.nextHopV4(r1, w[0]!));
+      } else n = this.net.neigh.lookupV4(rDev1, r1 !== NO_ROUTE ? fib.nextHopV4(r1, w[0]!) : w[0]!);
       if (n >= 0) { hi1 = this.net.neigh.macHi(n); lo1 = this.net.neigh.macLo(n); valid1 = true; }
     }
-    decideForwardPath(this.net, view, rDev1, this.net.fib.mtu(r1), valid1, hi1, lo1, now, this.fp2);
+    decideForwardPath(this.net, view, rDev1, r1 !== NO_ROUTE ? fib.mtu(r1) : 0, valid1, hi1, lo1, now, this.fp2);
     // fp describes direction `dir`'s output and the in-device of direction !dir; fp2 the reverse.
     this.fillRoute(this.routes[dir]!, this.fp, this.fp2, this.curNhHi, this.curNhLo);
     this.fillRoute(this.routes[dir ^ 1]!, this.fp2, this.fp, hi1, lo1);

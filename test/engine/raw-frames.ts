@@ -1,22 +1,30 @@
 /**
- * Helpers for nat-audit.test.ts: a router built from inline YAML whose transmitted, locally
+ * Helpers for the NAT and flowtable kernel-semantics tests: a router built from inline YAML whose transmitted, locally
  * delivered and dropped frames are recorded, and raw frame builders (IPv4/IPv6 with TCP, UDP,
  * UDP-Lite, SCTP, GRE, ICMP) with every checksum computed here, independently of src/wire.
  */
 import { buildScenario, type Built } from '../../src/sim/build.ts';
 import { scenarioFromYaml } from './helpers.ts';
 
-export interface Rec { readonly kind: 'tx' | 'local' | 'drop'; readonly iface: string; readonly hex: string; readonly reason: number }
+import type { Mode } from '../../src/scenario/types.ts';
 
-export function makeRouter(yaml: string, name: string): { built: Built; out: Rec[]; inject: (host: string, ip: Uint8Array, now: number) => void } {
-  const built = buildScenario(scenarioFromYaml(yaml, name), { mode: 'none', poolSlots: 256 });
+/** One output of the router: transmitted (on `iface`), delivered locally or dropped (`reason`), and the road it took (PATH_*). */
+export interface Rec { readonly kind: 'tx' | 'local' | 'drop'; readonly iface: string; readonly hex: string; readonly reason: number; readonly path: number }
+
+/**
+ * A router built from inline YAML in `mode` (default 'none', the classic path) whose outputs are
+ * recorded; `inject` hands it an IP packet from a host (Ethernet header added, padded to 60 bytes),
+ * `tick` runs the periodic kernel work (conntrack GC step, flowtable GC) at `now`.
+ */
+export function makeRouter(yaml: string, name: string, mode: Mode = 'none'): { built: Built; out: Rec[]; inject: (host: string, ip: Uint8Array, now: number) => void; tick: (now: number) => void } {
+  const built = buildScenario(scenarioFromYaml(yaml, name), { mode, poolSlots: 256 });
   const pool = built.pool;
   const out: Rec[] = [];
   const hex = (slot: number): string => Buffer.from(pool.frame(slot)).toString('hex');
   built.router.sink = {
-    transmit(slot, port) { out.push({ kind: 'tx', iface: built.net.topo.name(port), hex: hex(slot), reason: 0 }); pool.free(slot); },
-    deliverLocal(slot) { out.push({ kind: 'local', iface: '', hex: hex(slot), reason: 0 }); pool.free(slot); },
-    dropped(slot) { out.push({ kind: 'drop', iface: '', hex: hex(slot), reason: pool.drop[slot]! }); pool.free(slot); },
+    transmit(slot, port) { out.push({ kind: 'tx', iface: built.net.topo.name(port), hex: hex(slot), reason: 0, path: pool.path[slot]! }); pool.free(slot); },
+    deliverLocal(slot) { out.push({ kind: 'local', iface: '', hex: hex(slot), reason: 0, path: pool.path[slot]! }); pool.free(slot); },
+    dropped(slot) { out.push({ kind: 'drop', iface: '', hex: hex(slot), reason: pool.drop[slot]!, path: pool.path[slot]! }); pool.free(slot); },
   };
   const inject = (host: string, ip: Uint8Array, now: number): void => {
     const h = built.hosts.find((x) => x.spec.name === host);
@@ -32,7 +40,12 @@ export function makeRouter(yaml: string, name: string): { built: Built; out: Rec
     pool.write(slot, frame);
     built.router.receive(slot, h.port, now);
   };
-  return { built, out, inject };
+  // Periodic kernel work as the simulator's housekeeping does it (conntrack GC, flowtable GC).
+  const tick = (now: number): void => {
+    built.router.ct.gcStep(now, 4096);
+    built.router.ft.tick(now);
+  };
+  return { built, out, inject, tick };
 }
 
 // --- checksums ----------------------------------------------------------------------------------

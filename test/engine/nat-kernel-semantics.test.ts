@@ -2,15 +2,15 @@
  * NAT against the kernel's (net/netfilter/nf_nat_core.c, nf_nat_proto.c, nf_nat_masquerade.c,
  * nf_nat_redirect.c): port and address choice, the transports NAT rewrites, ICMP errors about
  * NATed connections. Each test asserts the kernel's behaviour and names the function responsible.
- * Frames are built and checked by nat-audit-frames.ts, which shares no code with src/wire.
+ * Frames are built and checked by raw-frames.ts, which shares no code with src/wire.
  */
 import { describe, expect, it } from 'vitest';
-import { SYN, checksumsOk, icmpError, ipv4, ipv6, makeRouter, parse, type Rec, sctpCsumOk, sctpInit, tcp, udp, udplite } from './nat-audit-frames.ts';
+import { SYN, checksumsOk, icmpError, ipv4, ipv6, makeRouter, parse, type Rec, sctpCsumOk, sctpInit, tcp, udp, udplite } from './raw-frames.ts';
 
 /** LAN eth0 192.168.1.0/24, WAN eth1 198.51.100.0/24 (default via .1); host a on the LAN, "up" catches everything on the WAN. */
 function yaml(ruleset: string, opts: { wanAddrs?: string; lanAddrs?: string; routes?: string; extraHosts?: string } = {}): string {
   return `
-name: nat audit
+name: NAT kernel semantics
 seed: 1
 duration: 1s
 device: { soc: generic-x86 }
