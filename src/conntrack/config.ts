@@ -76,7 +76,8 @@ export const KERNEL_TIMEOUTS: Readonly<ConntrackTimeouts> = Object.freeze({
 /**
  * OpenWrt's /etc/sysctl.d/11-nf-conntrack.conf (openwrt/openwrt
  * package/kernel/linux/files/sysctl-nf-conntrack.conf): established 7440 s, UDP 60 s, UDP stream
- * 180 s (it also sets nf_conntrack_tcp_max_retrans=5, which only matters with window tracking).
+ * 180 s (it also sets nf_conntrack_tcp_max_retrans=5, which feeds tcp_in_window's retransmission
+ * count: not modelled, see tcp.ts).
  */
 export const OPENWRT_TIMEOUT_OVERRIDES = Object.freeze({
   tcp: Object.freeze({ established: 7440 }),

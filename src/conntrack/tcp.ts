@@ -6,14 +6,16 @@
  * by entry, ignored packets (sIG: no state change, no timer refresh, annotated for the SYN/ACK
  * resync), SYN reopening a TIME_WAIT/CLOSE connection (kill + NF_REPEAT), simultaneous open,
  * the RFC 5961 challenge-ACK guard in LAST_ACK, IPS_ASSURED on SYN_RECV/ESTABLISHED → ESTABLISHED
- * with a reply seen, RST while unreplied killing the entry, and the timeout choice (RST → CLOSE,
- * unreplied ESTABLISHED capped at UNACK).
+ * with a reply seen, RST while unreplied killing the entry, a retransmitted SYN not renewing the
+ * timer (6.2+), and the timeout choice (RST → CLOSE, unreplied ESTABLISHED capped at UNACK).
  *
- * Window tracking is NOT modelled: flowsim behaves as with nf_conntrack_tcp_be_liberal=1 and
- * treats every segment as in window (tcp_in_window always true). Consequences: no "invalid" for
- * out-of-window segments or out-of-window RSTs, no retransmission counting (the RETRANS timeout cap
- * and the zero-window cap never apply) and no DATA_UNACKNOWLEDGED (the UNACK cap applies only to
- * unreplied ESTABLISHED connections).
+ * tcp_in_window is NOT modelled: flowsim treats every segment as in window, as
+ * nf_conntrack_tcp_be_liberal=1 does for the verdict. But the kernel's tcp_in_window also keeps,
+ * liberal or not, the per-direction sequence state that the following need, and flowsim has none
+ * of it: the RETRANS timeout cap after nf_conntrack_tcp_max_retrans identical segments, the
+ * zero-window cap, the UNACK cap while data is unacknowledged (here only for unreplied
+ * ESTABLISHED connections), and the RST checks (an RST below the peer's highest ack is invalid,
+ * one in window but not exactly at it keeps the state). flowsim closes on any RST.
  *
  * Per-connection TCP state lives in the table: `state` (TCP_CONNTRACK_*), `tcpFlags` (the bits
  * below) and `lastEnd` (the end sequence of the last ignored segment).
@@ -233,6 +235,9 @@ export function tcpPacket(
       t.killHeld(handle); // nf_ct_kill_acct: gone from the table, but this RST is still forwarded
       return L4_ACCEPT;
     }
+    // A retransmitted SYN does not renew the timer (6.2+): an unanswered connection attempt
+    // expires SYN_SENT's timeout after its first SYN, however often it is retried.
+    if (index === TCP_SYN_SET && oldState === TCP_CONNTRACK_SYN_SENT) return L4_ACCEPT;
     // Mid-stream pickup without a reply yet: avoid the long ESTABLISHED timeout.
     if (newState === TCP_CONNTRACK_ESTABLISHED && timeout > timeouts[TCP_CONNTRACK_UNACK]!) timeout = timeouts[TCP_CONNTRACK_UNACK]!;
   } else if (
