@@ -449,6 +449,11 @@ export class Fib {
     return NO_ROUTE;
   }
 
+  /** Looks up only the local table (inet_dev_addr_type's question): NO_ROUTE when it has no entry. */
+  lookupLocalV4(daddr: number): number {
+    return this.lpm4(this.local4, daddr | 0);
+  }
+
   /** Looks up only the main table (what `ip route get` shows for a non-local address). */
   lookupMainV4(daddr: number): number {
     return this.lpm4(this.main4, daddr | 0);

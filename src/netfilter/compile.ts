@@ -332,6 +332,7 @@ export function compileRuleset(ruleset: Ruleset, pool: PacketPool, host: Netfilt
       const cctx: ChainCtx = { t, chain: ch, hooks: hooksOf.get(ch.name) ?? 0, nat: natOnly.get(ch.name) ?? false };
       ch.rules.forEach((rule, index) => {
         const ops: Op[] = [];
+        let unsupported = false;
         for (const st of rule.stmts) {
           try {
             ops.push(compileStmt(rs, cctx, st, now0));
@@ -340,9 +341,12 @@ export function compileRuleset(ruleset: Ruleset, pool: PacketPool, host: Netfilt
             err(rs.errors, 'unsupported', e.message, st.kind === 'verdict' ? st.loc : st.loc);
             ops.length = 0;
             ops.push(() => NFT_BREAK);
+            unsupported = true;
             break;
           }
         }
+        const dep = unsupported ? null : rejectDependency(rule.stmts, t.nfproto, engine.pool);
+        if (dep !== null) ops.unshift(dep);
         const cr: CompiledRule = { id: ruleId++, index, ops, chain: c, ir: rule };
         c.rules.push(cr);
         rs.rules.push(cr);
@@ -886,6 +890,27 @@ function compileMatch(rs: CompiledRuleset, c: ChainCtx, s: MatchStmt): Op {
 // ---------------------------------------------------------------------------------------------
 // Statements
 
+/**
+ * The match nft puts at the START of a rule with a reject that needs one (evaluate.c,
+ * stmt_reject_gen_dependency — "otherwise we'd log things that won't be rejected"):
+ * `meta l4proto tcp` for `reject with tcp reset`; in an inet, bridge or netdev table,
+ * `meta nfproto ipv4` for `reject with icmp type …` and `ipv6` for `icmpv6`. A packet the reject
+ * cannot answer does not match the rule, so statements before the reject do not run for it.
+ * (A dependency the rule states itself is only checked twice.) Null when none is needed.
+ */
+function rejectDependency(stmts: readonly Stmt[], nfproto: number, pool: PacketPool): Op | null {
+  for (const s of stmts) {
+    if (s.kind !== 'reject') continue;
+    if (s.type === 'tcp reset') return (slot) => ((pool.tuple[slot * TUPLE_WORDS + T_PROTO]! & 0xff) === 6 ? NFT_CONTINUE : NFT_BREAK);
+    if (nfproto !== NFPROTO_IPV4 && nfproto !== NFPROTO_IPV6 && (s.type === 'icmp' || s.type === 'icmpv6')) {
+      const want = s.type === 'icmp' ? 0x0800 : 0x86dd;
+      return (slot) => (pool.l3proto[slot] === want ? NFT_CONTINUE : NFT_BREAK);
+    }
+    return null;
+  }
+  return null;
+}
+
 function compileStmt(rs: CompiledRuleset, c: ChainCtx, s: Stmt, now0: number): Op {
   const engine = rs.engine;
   const pool = engine.pool;
@@ -984,10 +1009,8 @@ function compileStmt(rs: CompiledRuleset, c: ChainCtx, s: Stmt, now0: number): O
       else if (fam === NFPROTO_IPV4) { kind = REJECT_ICMP; code = 3; }
       else if (fam === NFPROTO_IPV6) { kind = REJECT_ICMPV6; code = 4; }
       else { kind = REJECT_ICMPX; code = 1; }
-      const tcpOnly = kind === REJECT_TCP_RST;
+      // The family or TCP the reject needs is checked at the start of the rule (rejectDependency).
       return (slot) => {
-        // `reject with tcp reset` carries nft's implicit `meta l4proto tcp` dependency.
-        if (tcpOnly && (pool.tuple[slot * TUPLE_WORDS + T_PROTO]! & 0xff) !== 6) return NFT_BREAK;
         host.reject(slot, kind, code);
         pool.drop[slot] = DropReason.NFT_REJECT;
         return NF_DROP;
@@ -1045,7 +1068,10 @@ function compileMangle(rs: CompiledRuleset, c: ChainCtx, s: Extract<Stmt, { kind
     if (t.key === 'mark') {
       return (slot) => {
         const v = value(slot);
-        if (v < 0 || pool.ct[slot]! < 0) return NFT_CONTINUE;
+        // The value's expression failed to load (e.g. `ct mark` without a connection): the
+        // kernel's eval set NFT_BREAK and the rule ends here; no connection: nothing to set.
+        if (v < 0) return NFT_BREAK;
+        if (pool.ct[slot]! < 0) return NFT_CONTINUE;
         host.ctSetMark(slot, v);
         return NFT_CONTINUE;
       };

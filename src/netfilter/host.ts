@@ -145,7 +145,11 @@ export interface NetfilterHost {
   ctStatus(slot: number): number;
   ctMark(slot: number): number;
   ctSetMark(slot: number, mark: number): void;
-  /** Helper id of the packet's connection (0 = none); ids come from helperId(). */
+  /**
+   * `ct helper`: the helper id of the packet's connection's MASTER — the connection whose helper
+   * expected it (nft_ct_get_eval reads ct->master's helper) — or 0 when it has none; ids come
+   * from helperId().
+   */
   ctHelper(slot: number): number;
   /** Helper id for a kernel helper name ("ftp"); resolved at compile time. */
   helperId(name: string): number;

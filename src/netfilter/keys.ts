@@ -204,7 +204,8 @@ export function ctLoader(e: Engine, c: CtExpr): Loader {
     case 'mark':
       return single((s) => (hasCt(s) ? host.ctMark(s) >>> 0 : -1));
     case 'helper':
-      return single((s) => (hasCt(s) ? host.ctHelper(s) : -1));
+      // No master helper: the expression cannot be loaded and the rule breaks (NFT_BREAK).
+      return single((s) => { const h = hasCt(s) ? host.ctHelper(s) : 0; return h !== 0 ? h : -1; });
     case 'expiration':
       return single((s) => (hasCt(s) ? Math.max(0, Math.floor(host.ctExpiration(s, e.now))) : -1));
     default:

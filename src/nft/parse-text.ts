@@ -1506,6 +1506,11 @@ class TextParser {
   /** One constant of `dtype`. A parenthesised OR list is allowed for bitmask types (`(fin | syn)`). */
   private parseAtom(dtype: DataType): ConstValue {
     const t = this.peek();
+    // `fib … oif exists|missing`: nft's NFTA_FIB_F_PRESENT form, a boolean instead of an index.
+    if (dtype === 'iface_index' && t.kind === 'word' && (t.text === 'exists' || t.text === 'missing')) {
+      this.next();
+      return { kind: 'int', dtype: 'boolean', value: t.text === 'exists' ? 1 : 0, loc: t.loc };
+    }
     if (t.kind === 'punct' && t.text === '(') {
       this.next();
       const v = this.parseFlagList(dtype);

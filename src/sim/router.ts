@@ -36,7 +36,7 @@ import { RxScratch, rxDemux, RX_DROP, RX_FLOOD, RX_FORWARD, RX_LOCAL } from '../
 import {
   HOOK_FORWARD, HOOK_INPUT, HOOK_OUTPUT, HOOK_POSTROUTING, HOOK_PREROUTING, NAT_KIND_MASQUERADE, NAT_KIND_REDIRECT,
   NAT_MANIP_SRC, NFPROTO_INET, NFPROTO_IPV4, NFPROTO_IPV6, NF_IP_PRI_CONNTRACK, NF_IP_PRI_CONNTRACK_CONFIRM,
-  REJECT_ICMP, REJECT_ICMPV6, REJECT_ICMPX, REJECT_TCP_RST, FIB_F_DADDR, FIB_RESULT_OIF, FIB_RESULT_ADDRTYPE,
+  REJECT_ICMP, REJECT_ICMPV6, REJECT_ICMPX, REJECT_TCP_RST, FIB_F_DADDR, FIB_F_IIF, FIB_F_OIF, FIB_RESULT_ADDRTYPE,
   type NatRange, type NetfilterHost,
 } from '../netfilter/host.ts';
 import { NF_ACCEPT, NF_DROP } from '../netfilter/verdict.ts';
@@ -1169,8 +1169,11 @@ export class Router implements NetfilterHost {
     this.ct.setMark(this.pool.ct[slot]!, mark);
   }
 
-  ctHelper(slot: number): number {
-    return this.ct.getHelper(this.pool.ct[slot]!);
+  ctHelper(_slot: number): number {
+    // nft_ct_get_eval's NFT_CT_HELPER reads the helper of ct->master. flowsim models no
+    // expectations, so no connection has a master and `ct helper "ftp"` matches nothing — as in
+    // the kernel for the FTP control connection itself (only its data connections match).
+    return 0;
   }
 
   private readonly helperIds = new Map<string, number>();
@@ -1722,14 +1725,41 @@ export class Router implements NetfilterHost {
     }
   }
 
+  /**
+   * nft_fib4_eval / nft_fib6_eval. Address type (IPv4): inet_dev_addr_type — zeronet and limited
+   * broadcast are broadcast, 224/4 multicast, otherwise the local table's answer (local,
+   * broadcast) or unicast. Output device: the route to the destination (`daddr`) or back to the
+   * source (`saddr`, the reverse-path check); with `iif`/`oif` the route must leave through that
+   * device (fib_info_nh_uses_dev), else 0. Only unicast routes give a device.
+   */
   fib(slot: number, flags: number, result: number): number {
-    // fib daddr type / fib daddr oif (the forms firewall4 and common rulesets use).
-    if (!(flags & FIB_F_DADDR)) return 0;
-    const r = this.routeDst(slot);
-    if (r === NO_ROUTE) return result === FIB_RESULT_ADDRTYPE ? 7 /* RTN_UNREACHABLE */ : 0;
-    if (result === FIB_RESULT_ADDRTYPE) return this.net.fib.type(r);
-    if (result === FIB_RESULT_OIF) return this.net.fib.outDev(r);
-    return this.net.fib.outDev(r);
+    const pool = this.pool;
+    const fib = this.net.fib;
+    const v6 = pool.l3proto[slot] === ETH_P_IPV6;
+    const b = pool.bytes;
+    const ip = pool.frameStart(slot) + pool.l3off[slot]!;
+    const useDaddr = (flags & FIB_F_DADDR) !== 0;
+    if (result === FIB_RESULT_ADDRTYPE && !v6) {
+      const at = ip + (useDaddr ? 16 : 12);
+      const a = ((b[at]! << 24) | (b[at + 1]! << 16) | (b[at + 2]! << 8) | b[at + 3]!) | 0;
+      if ((a >>> 24) === 0 || a === -1) return 3; // RTN_BROADCAST
+      if ((a >>> 28) === 0xe) return 5; // RTN_MULTICAST
+      const dev = flags & FIB_F_IIF ? pool.iif[slot]! : flags & FIB_F_OIF ? pool.oif[slot]! : 0;
+      const r = fib.lookupLocalV4(a);
+      return r !== NO_ROUTE && (dev === 0 || fib.outDev(r) === dev) ? fib.type(r) : 1; // else RTN_UNICAST
+    }
+    let r: number;
+    if (useDaddr) r = this.routeDst(slot);
+    else if (v6) {
+      const w = this.scratchAddr;
+      for (let i = 0; i < 4; i++) w[i] = ((b[ip + 8 + i * 4]! << 24) | (b[ip + 9 + i * 4]! << 16) | (b[ip + 10 + i * 4]! << 8) | b[ip + 11 + i * 4]!) >>> 0;
+      r = fib.lookupV6(w, 0);
+    } else r = fib.lookupV4((b[ip + 12]! << 24) | (b[ip + 13]! << 16) | (b[ip + 14]! << 8) | b[ip + 15]!);
+    if (result === FIB_RESULT_ADDRTYPE) return r === NO_ROUTE ? 7 /* RTN_UNREACHABLE */ : fib.type(r);
+    if (r === NO_ROUTE || fib.type(r) !== RTN_UNICAST) return 0;
+    const dev = flags & FIB_F_IIF ? pool.iif[slot]! : flags & FIB_F_OIF ? pool.oif[slot]! : 0;
+    const out = fib.outDev(r);
+    return dev === 0 || out === dev ? out : 0;
   }
 
   // ---------------------------------------------------------------------------------------------
