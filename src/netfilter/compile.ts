@@ -28,7 +28,7 @@ import {
 import { ctLoader, fibLoader, fieldWords, metaLoader, payloadLoader, UnsupportedError, type Loader } from './keys.ts';
 import { Quota, TokenBucket, type LimitUnit } from './limit.ts';
 import { NatHookEntry } from './nat.ts';
-import { HashSet, IntervalSet, RangeTupleSet, type SetBackend } from './sets.ts';
+import { cmpWords, HashSet, IntervalSet, RangeTupleSet, type SetBackend } from './sets.ts';
 import { formatTrace, TraceRecorder, type TraceEvent } from './trace.ts';
 import {
   NF_ACCEPT, NF_DROP, NFT_BREAK, NFT_CONTINUE, NFT_GOTO, NFT_JUMP, NFT_JUMP_STACK_SIZE, NFT_RETURN,
@@ -320,7 +320,7 @@ export function compileRuleset(ruleset: Ruleset, pool: PacketPool, host: Netfilt
     // Sets first: rules refer to them.
     for (const s of table.sets) {
       try {
-        t.sets.set(s.name, buildSet(rs, t, s.name, s.key.fields, s.elements, s.flags.includes('interval'), s.data, s.timeout, s.size, now0));
+        t.sets.set(s.name, buildSet(rs, t, s.name, s.key.fields, s.elements, s.flags.includes('interval'), s.data, s.timeout, s.size, now0, s.autoMerge && s.data === null));
       } catch (e) {
         if (e instanceof UnsupportedError || e instanceof RangeError) err(rs.errors, e instanceof RangeError ? 'semantic' : 'unsupported', `set ${s.name}: ${e.message}`, s.loc);
         else throw e;
@@ -337,8 +337,9 @@ export function compileRuleset(ruleset: Ruleset, pool: PacketPool, host: Netfilt
           try {
             ops.push(compileStmt(rs, cctx, st, now0));
           } catch (e) {
-            if (!(e instanceof UnsupportedError)) throw e;
-            err(rs.errors, 'unsupported', e.message, st.kind === 'verdict' ? st.loc : st.loc);
+            // A RangeError is an anonymous map's overlapping intervals (nft: "conflicting intervals").
+            if (!(e instanceof UnsupportedError || e instanceof RangeError)) throw e;
+            err(rs.errors, e instanceof RangeError ? 'semantic' : 'unsupported', e.message, st.loc);
             ops.length = 0;
             ops.push(() => NFT_BREAK);
             unsupported = true;
@@ -482,9 +483,35 @@ function fieldsOfExpr(e: Expr): KeyField[] {
   throw new UnsupportedError(`unsupported: ${e.kind} as a lookup key`);
 }
 
+/**
+ * nft's interval auto-merge (segtree.c): overlapping ranges become one, in place; `map` keeps the
+ * element index of each range's first member. Adjacent ranges stay apart (lookups do not care).
+ */
+function mergeOverlappingRanges(ranges: { lo: Uint32Array; hi: Uint32Array; expires: number }[], map: number[], words: number): void {
+  const order = ranges.map((_, i) => i).sort((a, b) => cmpWords(ranges[a]!.lo, 0, ranges[b]!.lo, 0, words));
+  const outRanges: typeof ranges = [];
+  const outMap: number[] = [];
+  for (const i of order) {
+    const r = ranges[i]!;
+    const last = outRanges[outRanges.length - 1];
+    if (last !== undefined && cmpWords(last.hi, 0, r.lo, 0, words) >= 0) {
+      if (cmpWords(r.hi, 0, last.hi, 0, words) > 0) last.hi = r.hi;
+      last.expires = Math.max(last.expires, r.expires);
+      continue;
+    }
+    outRanges.push({ lo: r.lo, hi: r.hi, expires: r.expires });
+    outMap.push(map[i]!);
+  }
+  ranges.length = 0;
+  ranges.push(...outRanges);
+  map.length = 0;
+  map.push(...outMap);
+}
+
 function buildSet(
   rs: CompiledRuleset, t: TableCtx | null, name: string, fields: readonly KeyField[], elements: readonly SetElement[],
   interval: boolean, data: NamedSet['data'], timeoutMs: number | null, size: number | null, now0: number,
+  mergeOverlaps = false,
 ): SetRuntime {
   const fw = fieldWordsOf(fields);
   const words = fw.reduce((a, b) => a + b, 0);
@@ -535,6 +562,7 @@ function buildSet(
         ranges.push({ lo: Uint32Array.from(lo), hi: Uint32Array.from(hi), expires: expiry(el) });
         map.push(i);
       });
+      if (mergeOverlaps && fields.length === 1) mergeOverlappingRanges(ranges, map, words);
       rt.backend = fields.length === 1 ? new IntervalSet(words, ranges) : new RangeTupleSet(words, ranges);
       rt.dataOf = Int32Array.from(map);
       return;
@@ -699,7 +727,9 @@ function setOf(rs: CompiledRuleset, c: ChainCtx, m: SetExpr | SetRefExpr, key: E
       ? { fields: [{ dtype: 'verdict', bits: 32 }], spelling: { kind: 'type' } }
       : { fields: (first.kind === 'concat' ? first.parts : [first]).map((p) => ({ dtype: p.kind === 'ip6' ? 'ipv6_addr' : p.kind === 'int' || p.kind === 'string' ? p.dtype : 'integer', bits: p.kind === 'ip6' ? 128 : 32 })), spelling: { kind: 'type' } };
   }
-  return buildSet(rs, c.t, '(anonymous)', fields, m.elements, interval, data, null, null, 0);
+  // nft merges the overlapping intervals of an anonymous set (`{ 10.0.0.0/8, 10.1.0.0/16 }` is
+  // loaded as `{ 10.0.0.0/8 }`); a map's keys carry data and are not merged.
+  return buildSet(rs, c.t, '(anonymous)', fields, m.elements, interval, data, null, null, 0, data === null);
 }
 
 /** Most elements of an anonymous constant set that a lookup scans linearly instead of hashing. */

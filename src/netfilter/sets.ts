@@ -147,7 +147,8 @@ export class HashSet implements SetBackend {
   }
 }
 
-function cmpWords(a: Uint32Array, aOff: number, b: Uint32Array, bOff: number, w: number): number {
+/** Compares two unsigned multi-word keys, most significant word first: -1, 0 or 1. */
+export function cmpWords(a: Uint32Array, aOff: number, b: Uint32Array, bOff: number, w: number): number {
   for (let i = 0; i < w; i++) {
     const x = a[aOff + i]!;
     const y = b[bOff + i]!;

@@ -1431,6 +1431,11 @@ class TextParser {
       }
       return { kind: 'match', op: 'in', left, right: value, loc: start.loc };
     }
+    if ((op === '==' || op === '!=') && types.length === 1 && BITMASK_DTYPES.has(types[0]!) && !this.isPunct('{') && this.peek().kind !== 'ref') {
+      // `ct state != established,related`, `tcp flags & (syn | ack) == syn | ack`: the list is one
+      // OR-ed value compared exactly (nft emits `cmp neq reg 0x6`, not a test of any bit).
+      return { kind: 'match', op, left, right: this.parseFlagList(types[0]!), loc: start.loc };
+    }
     const right = this.parseRhs(types, op === null || op === '==' || op === '!=');
     return { kind: 'match', op: op ?? '==', left, right, loc: start.loc };
   }
@@ -1634,11 +1639,14 @@ class TextParser {
     let e: Expr = this.parseSelector();
     for (;;) {
       const t = this.peek();
-      if (t.kind === 'punct' && (t.text === '&' || t.text === '|' || t.text === '^' || t.text === '<<' || t.text === '>>')) {
+      // nft's keyword spellings of the operators: `and`, `or`, `xor`, `lshift`, `rshift`.
+      const op = t.kind === 'punct' && (t.text === '&' || t.text === '|' || t.text === '^' || t.text === '<<' || t.text === '>>') ? t.text
+        : t.kind === 'word' ? BINOP_WORDS[t.text] : undefined;
+      if (op !== undefined) {
         this.next();
         const dtype: DataType = exprTypes(e)[0] ?? 'integer';
-        const right: ConstValue = t.text === '<<' || t.text === '>>' ? this.parseAtom('integer') : this.parseAtom(dtype);
-        e = { kind: 'binop', op: t.text, left: e, right, loc: e.loc };
+        const right: ConstValue = op === '<<' || op === '>>' ? this.parseAtom('integer') : this.parseAtom(dtype);
+        e = { kind: 'binop', op, left: e, right, loc: e.loc };
       } else return e;
     }
   }
@@ -1739,6 +1747,9 @@ class TextParser {
 // ---------------------------------------------------------------------------------------------
 // helpers
 // ---------------------------------------------------------------------------------------------
+
+/** Binary operators written as words (`ct mark or 0x10`). */
+const BINOP_WORDS: Readonly<Record<string, '&' | '|' | '^' | '<<' | '>>'>> = { and: '&', or: '|', xor: '^', lshift: '<<', rshift: '>>' };
 
 const OP_WORDS: Record<string, MatchStmt['op']> = { eq: '==', ne: '!=', lt: '<', gt: '>', le: '<=', ge: '>=' };
 

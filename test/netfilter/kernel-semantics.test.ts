@@ -6,6 +6,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { HOOK_FORWARD, NF_ACCEPT, NF_DROP, NFPROTO_IPV4 } from '../../src/netfilter/index.ts';
+import { CT_STATE_ESTABLISHED } from '../../src/netfilter/host.ts';
 import { load, makePacket } from './helpers.ts';
 import { ipv4, ipv6, makeRouter, parse, tcp, udp, type Rec } from '../engine/raw-frames.ts';
 
@@ -216,5 +217,56 @@ describe('meta l4proto vs ip6 nexthdr with an extension header', () => {
     h[6] = 0; h.writeUInt16BE(8 + l4.length, 4);
     inject('a', Buffer.concat([h, hbh, l4]), 1e6);
     expect(built.router.rules.counters.map((c) => c.packets)).toEqual([1, 1, 0, 1]);
+  });
+});
+
+describe('how nft compiles set and flag-list right-hand sides', () => {
+  it('overlapping intervals in an anonymous set are merged, as nft loads them (segtree.c auto-merge)', () => {
+    // `nft -f` with `ip saddr { 10.0.0.0/8, 10.1.0.0/16 }` loads (and `nft list ruleset` shows)
+    // `ip saddr { 10.0.0.0/8 }`: the anonymous set's overlapping intervals are merged, not refused.
+    const { rs, pool } = load(`table ip f { chain fwd { type filter hook forward priority 0; policy drop; ip saddr { 10.0.0.0/8, 10.1.0.0/16, 192.168.1.0/24 } accept } }`);
+    expect(rs.errors).toEqual([]);
+    for (const src of ['10.1.2.3', '10.200.0.1', '192.168.1.9']) expect(rs.runHook(HOOK_FORWARD, NFPROTO_IPV4, makePacket(pool, { src }), 0)).toBe(NF_ACCEPT);
+    expect(rs.runHook(HOOK_FORWARD, NFPROTO_IPV4, makePacket(pool, { src: '172.16.0.1' }), 0)).toBe(NF_DROP);
+  });
+
+  it('`ct state != established,related` compares the OR-ed value exactly (nft 1.0.6: `cmp neq reg 1 0x00000006`)', () => {
+    // `nft --debug=netlink` (nftables 1.0.6) for these rules:
+    //   ct state != established,related  →  [ ct load state => reg 1 ] [ cmp neq reg 1 0x00000006 ]
+    //   ct state != established          →  [ ct load state => reg 1 ] [ cmp neq reg 1 0x00000002 ]
+    // A connection's state is one bit, so the first is true for every packet with conntrack —
+    // the pitfall the kernel really has; the implicit form `ct state established,related` is the
+    // one that tests for either bit.
+    const { rs, pool } = load(`table ip f { chain fwd { type filter hook forward priority 0; policy accept; ct state != established,related counter; ct state != established counter } }`);
+    expect(rs.errors).toEqual([]);
+    rs.runHook(HOOK_FORWARD, NFPROTO_IPV4, makePacket(pool, { ctState: CT_STATE_ESTABLISHED }), 0);
+    expect(rs.counters[0]!.packets).toBe(1);
+    expect(rs.counters[1]!.packets).toBe(0);
+  });
+});
+
+describe('operators written as words', () => {
+  it('`meta mark and 0xff == 0x1` is `meta mark & 0xff == 0x1` (nft scanner: "and", "or", "xor", "lshift", "rshift")', () => {
+    const { rs, pool } = load(`table ip f { chain fwd { type filter hook forward priority 0; policy drop; meta mark and 0xff == 0x1 accept; meta mark or 0x10 == 0x310 accept } }`);
+    expect(rs.errors).toEqual([]);
+    const a = makePacket(pool);
+    pool.mark[a] = 0x201;
+    expect(rs.runHook(HOOK_FORWARD, NFPROTO_IPV4, a, 0)).toBe(NF_ACCEPT);
+    const b = makePacket(pool);
+    pool.mark[b] = 0x300;
+    expect(rs.runHook(HOOK_FORWARD, NFPROTO_IPV4, b, 0)).toBe(NF_ACCEPT);
+    const c = makePacket(pool);
+    pool.mark[c] = 0x202;
+    expect(rs.runHook(HOOK_FORWARD, NFPROTO_IPV4, c, 0)).toBe(NF_DROP);
+  });
+});
+
+describe('a map whose intervals overlap', () => {
+  it('is refused with a located error, as nft refuses it ("conflicting intervals specified"), not a crash', () => {
+    // A map's keys carry data, so nft cannot merge them; flowsim reports the rule instead.
+    const { rs } = load(`table ip f { chain fwd { type filter hook forward priority 0; policy drop; ip saddr vmap { 10.0.0.0/8 : accept, 10.1.0.0/16 : drop } } }`);
+    expect(rs.errors.length).toBe(1);
+    expect(rs.errors[0]!.message).toMatch(/overlaps/);
+    expect(rs.errors[0]!.loc.line).toBe(1);
   });
 });
