@@ -14,31 +14,7 @@ export function makeSwRouter(yaml: string, name: string): ReturnType<typeof make
   return makeRouter(yaml, name, 'software');
 }
 
-/** LAN eth0 192.168.1.0/24 (host a), WAN eth1 198.51.100.0/24 (host up = everything beyond). */
-export function swYaml(ruleset: string, opts: { wanMtu?: number; sysctl?: string; extraIfaces?: string; extraHosts?: string; routes?: string } = {}): string {
-  return `
-name: flowtable kernel semantics
-seed: 1
-duration: 1s
-device: { soc: generic-x86 }
-interfaces:
-  - { name: eth0, kind: ethernet, mac: "02:33:00:00:00:01", addresses: [192.168.1.1/24, "2001:db8:1::1/64"] }
-  - { name: eth1, kind: ethernet, mac: "02:33:00:00:00:02", addresses: [198.51.100.2/24, "2001:db8:ffff::2/64"]${opts.wanMtu ? `, mtu: ${opts.wanMtu}` : ''} }
-${opts.extraIfaces ?? ''}
-routes:
-${opts.routes ?? `  - { dst: default, via: 198.51.100.1, dev: eth1 }
-  - { dst: "::/0", via: "2001:db8:ffff::1", dev: eth1 }`}
-hosts:
-  - { name: a, interface: eth0, addresses: [192.168.1.50, "2001:db8:1::50"] }
-  - { name: up, interface: eth1, addresses: [0.0.0.0/0, "::/0"] }
-${opts.extraHosts ?? ''}
-${opts.sysctl ?? ''}
-ruleset:
-  inline: |
-${ruleset.split('\n').map((l) => `    ${l}`).join('\n')}
-traffic: []
-`;
-}
+export { routerYaml as swYaml } from '../engine/raw-frames.ts';
 
 /** firewall4's shape: flowtable on both ports, `flow offload` first in forward, masquerade on the WAN. */
 export const FW4 = (opts: { counter?: boolean; nat?: boolean; pre?: string } = {}): string => `table inet fw4 {

@@ -8,33 +8,13 @@ import { describe, expect, it } from 'vitest';
 import { HOOK_FORWARD, NF_ACCEPT, NF_DROP, NFPROTO_IPV4 } from '../../src/netfilter/index.ts';
 import { CT_STATE_ESTABLISHED } from '../../src/netfilter/host.ts';
 import { load, makePacket } from './helpers.ts';
-import { ipv4, ipv6, makeRouter, parse, tcp, udp, type Rec } from '../engine/raw-frames.ts';
+import { ipv4, ipv6, makeRouter, parse, routerYaml, tcp, udp, type Rec } from '../engine/raw-frames.ts';
 
 const SYN = 0x02;
 const ACK = 0x10;
 
-/** LAN eth0 192.168.1.0/24 + 2001:db8:1::/64 (host a), WAN eth1 198.51.100.0/24 + 2001:db8:ffff::/64 (host up). */
-function yaml(ruleset: string, routes?: string): string {
-  return `
-name: nft kernel semantics
-seed: 1
-duration: 1s
-device: { soc: generic-x86 }
-interfaces:
-  - { name: eth0, kind: ethernet, mac: "02:33:00:00:00:01", addresses: [192.168.1.1/24, "2001:db8:1::1/64"] }
-  - { name: eth1, kind: ethernet, mac: "02:33:00:00:00:02", addresses: [198.51.100.2/24, "2001:db8:ffff::2/64"] }
-routes:
-${routes ?? `  - { dst: default, via: 198.51.100.1, dev: eth1 }
-  - { dst: "::/0", via: "2001:db8:ffff::1", dev: eth1 }`}
-hosts:
-  - { name: a, interface: eth0, addresses: [192.168.1.50, "2001:db8:1::50"] }
-  - { name: up, interface: eth1, addresses: [0.0.0.0/0, "::/0"] }
-ruleset:
-  inline: |
-${ruleset.split('\n').map((l) => `    ${l}`).join('\n')}
-traffic: []
-`;
-}
+/** The two-port router of test/engine/raw-frames.ts (host a on eth0, up beyond eth1) around `ruleset`. */
+const yaml = (ruleset: string, routes?: string): string => routerYaml(ruleset, routes === undefined ? {} : { routes });
 const txOn = (out: Rec[], iface: string): Rec[] => out.filter((o) => o.kind === 'tx' && o.iface === iface);
 
 describe('reject: the dependencies nft adds (evaluate.c stmt_reject_gen_dependency)', () => {
