@@ -1421,7 +1421,8 @@ class TextParser {
       op = '!=';
     }
     if (this.atSeparator()) this.expected(`a value to match ${describeExpr(left)} against`);
-    const bitmask = types.length === 1 && BITMASK_DTYPES.has(types[0]!) && left.kind !== 'binop';
+    const flagType = types.length === 1 && BITMASK_DTYPES.has(types[0]!);
+    const bitmask = flagType && left.kind !== 'binop';
     if (op === null && bitmask && !this.isPunct('{') && this.peek().kind !== 'ref') {
       // `tcp flags syn`, `ct state established,related`, `tcp flags syn / syn,fin,rst`.
       const value = this.parseFlagList(types[0]!);
@@ -1431,7 +1432,7 @@ class TextParser {
       }
       return { kind: 'match', op: 'in', left, right: value, loc: start.loc };
     }
-    if ((op === '==' || op === '!=') && types.length === 1 && BITMASK_DTYPES.has(types[0]!) && !this.isPunct('{') && this.peek().kind !== 'ref') {
+    if ((op === '==' || op === '!=') && flagType && !this.isPunct('{') && this.peek().kind !== 'ref') {
       // `ct state != established,related`, `tcp flags & (syn | ack) == syn | ack`: the list is one
       // OR-ed value compared exactly (nft emits `cmp neq reg 0x6`, not a test of any bit).
       return { kind: 'match', op, left, right: this.parseFlagList(types[0]!), loc: start.loc };

@@ -52,7 +52,9 @@ import { FAST_PATH_MISS, ADD_REFUSAL } from '../flowtable/flowtable.ts';
 import { cpuReasonName } from '../offload/types.ts';
 import { ETH_P_IP, ETH_P_IPV6, ETH_P_PPP_SES } from '../wire/ethernet.ts';
 import { ipv4DecTtl, ipv6DecHopLimit, natIcmpInnerV4, natIcmpInnerV6, natIcmpSetEchoId, natIpv4SetDst, natIpv4SetSrc, natIpv6SetDst, natIpv6SetSrc, natSetDport, natSetSport } from '../wire/nat.ts';
-import { parseFrame } from '../wire/parse.ts';
+import { parsedIpLength, parseFrame } from '../wire/parse.ts';
+import { rd32 } from '../wire/bytes.ts';
+import { mask32 } from '../net/addr.ts';
 import { IPPROTO_ICMP, IPPROTO_ICMPV6, IPPROTO_TCP, IPPROTO_UDP, TUPLE_WORDS, T_DST, T_PORTS, T_PROTO, T_SRC } from '../wire/tuple.ts';
 
 /** Where the router's output goes: the simulator's egress (qdiscs, links, hosts). */
@@ -238,13 +240,13 @@ export class Router implements NetfilterHost {
     // Every device's IPv4 addresses in the order given, grouped by device, with their prefix
     // lengths, minus the secondary ones (a later address in the subnet of an earlier one with the
     // same prefix length: inet_insert_ifa), for masquerade's source choice.
-    const v4 = parts.net.addresses.filter((a) => a.family === 4 && !parts.net.addresses.some((b) =>
-      b !== a && b.family === 4 && b.dev === a.dev && b.plen === a.plen && parts.net.addresses.indexOf(b) < parts.net.addresses.indexOf(a) &&
-      ((b.words[0]! ^ a.words[0]!) & prefixMask4(a.plen)) === 0));
+    const addrs = parts.net.addresses;
+    const v4 = addrs.filter((a, ia) => a.family === 4 && !addrs.some((b, ib) =>
+      ib < ia && b.family === 4 && b.dev === a.dev && b.plen === a.plen && ((b.words[0]! ^ a.words[0]!) & mask32(a.plen)) === 0));
     v4.sort((a, b) => a.dev - b.dev);
     this.primary4Start = new Int32Array(n + 1);
     this.primary4Addr = Uint32Array.from(v4, (a) => a.words[0]!);
-    this.primary4Mask = Int32Array.from(v4, (a) => prefixMask4(a.plen));
+    this.primary4Mask = Int32Array.from(v4, (a) => mask32(a.plen));
     for (let d = 0, i = 0; d <= n; d++) {
       while (i < v4.length && v4[i]!.dev < d) i++;
       this.primary4Start[d] = i;
@@ -1272,10 +1274,7 @@ export class Router implements NetfilterHost {
     if (i === end) return 0;
     const r = this.routeDst(slot);
     if (r === NO_ROUTE) return this.primary4Addr[i]! | 0;
-    const b = this.pool.bytes;
-    const ip = this.pool.frameStart(slot) + this.pool.l3off[slot]!;
-    const daddr = ((b[ip + 16]! << 24) | (b[ip + 17]! << 16) | (b[ip + 18]! << 8) | b[ip + 19]!) >>> 0;
-    const nh = this.net.fib.nextHopV4(r, daddr) | 0;
+    const nh = this.net.fib.nextHopV4(r, rd32(this.pool.bytes, this.pool.frameStart(slot) + this.pool.l3off[slot]! + 16)) | 0;
     for (; i < end; i++) if (((this.primary4Addr[i]! ^ nh) & this.primary4Mask[i]!) === 0) return this.primary4Addr[i]! | 0;
     return this.primary4Addr[this.primary4Start[dev]!]! | 0;
   }
@@ -1410,11 +1409,8 @@ export class Router implements NetfilterHost {
   /** End of the IP packet in the pool's bytes (its total length, clamped to the frame). */
   private ipEnd(slot: number): number {
     const pool = this.pool;
-    const b = pool.bytes;
     const fs = pool.frameStart(slot);
-    const ip = fs + pool.l3off[slot]!;
-    const ipLen = pool.l3proto[slot] === ETH_P_IPV6 ? 40 + ((b[ip + 4]! << 8) | b[ip + 5]!) : (b[ip + 2]! << 8) | b[ip + 3]!;
-    return Math.min(ip + ipLen, fs + pool.len[slot]!);
+    return Math.min(fs + pool.l3off[slot]! + parsedIpLength(pool, slot), fs + pool.len[slot]!);
   }
 
   /**
@@ -1739,12 +1735,11 @@ export class Router implements NetfilterHost {
     const b = pool.bytes;
     const ip = pool.frameStart(slot) + pool.l3off[slot]!;
     const useDaddr = (flags & FIB_F_DADDR) !== 0;
+    const dev = flags & FIB_F_IIF ? pool.iif[slot]! : flags & FIB_F_OIF ? pool.oif[slot]! : 0;
     if (result === FIB_RESULT_ADDRTYPE && !v6) {
-      const at = ip + (useDaddr ? 16 : 12);
-      const a = ((b[at]! << 24) | (b[at + 1]! << 16) | (b[at + 2]! << 8) | b[at + 3]!) | 0;
+      const a = rd32(b, ip + (useDaddr ? 16 : 12)) | 0;
       if ((a >>> 24) === 0 || a === -1) return 3; // RTN_BROADCAST
       if ((a >>> 28) === 0xe) return 5; // RTN_MULTICAST
-      const dev = flags & FIB_F_IIF ? pool.iif[slot]! : flags & FIB_F_OIF ? pool.oif[slot]! : 0;
       const r = fib.lookupLocalV4(a);
       return r !== NO_ROUTE && (dev === 0 || fib.outDev(r) === dev) ? fib.type(r) : 1; // else RTN_UNICAST
     }
@@ -1752,12 +1747,11 @@ export class Router implements NetfilterHost {
     if (useDaddr) r = this.routeDst(slot);
     else if (v6) {
       const w = this.scratchAddr;
-      for (let i = 0; i < 4; i++) w[i] = ((b[ip + 8 + i * 4]! << 24) | (b[ip + 9 + i * 4]! << 16) | (b[ip + 10 + i * 4]! << 8) | b[ip + 11 + i * 4]!) >>> 0;
+      for (let i = 0; i < 4; i++) w[i] = rd32(b, ip + 8 + i * 4);
       r = fib.lookupV6(w, 0);
-    } else r = fib.lookupV4((b[ip + 12]! << 24) | (b[ip + 13]! << 16) | (b[ip + 14]! << 8) | b[ip + 15]!);
+    } else r = fib.lookupV4(rd32(b, ip + 12) | 0);
     if (result === FIB_RESULT_ADDRTYPE) return r === NO_ROUTE ? 7 /* RTN_UNREACHABLE */ : fib.type(r);
     if (r === NO_ROUTE || fib.type(r) !== RTN_UNICAST) return 0;
-    const dev = flags & FIB_F_IIF ? pool.iif[slot]! : flags & FIB_F_OIF ? pool.oif[slot]! : 0;
     const out = fib.outDev(r);
     return dev === 0 || out === dev ? out : 0;
   }
@@ -1781,8 +1775,3 @@ export class Router implements NetfilterHost {
 
 // Re-exported for tests.
 export { IP_CT_DIR_ORIGINAL, IPS_SEEN_REPLY, FLOW_KEY_WORDS, K_ENCAP0, K_ENCAP1, PF_FRAGMENT, IPPROTO_UDP };
-
-/** The netmask of an IPv4 prefix length as an int32. */
-function prefixMask4(plen: number): number {
-  return plen === 0 ? 0 : -1 << (32 - plen);
-}

@@ -15,6 +15,7 @@ import { IPV6_DST, IPV6_HOP_LIMIT, IPV6_MAX_EXT_HEADERS, IPV6_SRC, Ipv6ExtInfo, 
 import { TCP_CSUM, TCP_DPORT, TCP_SPORT } from './tcp.ts';
 import { IPPROTO_DCCP, IPPROTO_SCTP, IPPROTO_UDPLITE } from './parse.ts';
 import { IPPROTO_ICMP, IPPROTO_ICMPV6, IPPROTO_TCP, IPPROTO_UDP } from './tuple.ts';
+import { UDP_CSUM, UDP_DPORT, UDP_SPORT } from './udp.ts';
 
 /**
  * Where a port-carrying transport keeps a checksum over the pseudo-header: UDP-Lite and DCCP at
@@ -25,7 +26,14 @@ const ALWAYS_CSUM_AT = 6;
 function alwaysCsum(proto: number): boolean {
   return proto === IPPROTO_UDPLITE || proto === IPPROTO_DCCP;
 }
-import { UDP_CSUM, UDP_DPORT, UDP_SPORT } from './udp.ts';
+
+/**
+ * The transports whose *_manip_pkt makes the first 8 header bytes writable (tcp, udp, udplite,
+ * dccp, sctp, and icmp/icmpv6 as `icmpProto`): in a quote cut shorter, the translation fails.
+ */
+function manipNeeds8(proto: number, icmpProto: number): boolean {
+  return proto === IPPROTO_TCP || proto === IPPROTO_UDP || proto === icmpProto || alwaysCsum(proto) || proto === IPPROTO_SCTP;
+}
 
 /**
  * Decrements the TTL and patches the header checksum exactly as ip_decrease_ttl() does
@@ -211,9 +219,8 @@ export function natIcmpInnerV4(b: Uint8Array, icmpOff: number, icmpEnd: number, 
   const avail = icmpEnd - l4;
   const proto = b[q + IPV4_PROTO]!;
   const nonFirst = (rd16(b, q + 6) & 0x1fff) !== 0;
-  // tcp/udp/icmp_manip_pkt make the first 8 header bytes writable or fail, and with them the
-  // whole translation (the caller drops the error).
-  if (!nonFirst && avail < 8 && (proto === IPPROTO_TCP || proto === IPPROTO_UDP || proto === IPPROTO_ICMP || alwaysCsum(proto) || proto === IPPROTO_SCTP)) return false;
+  // A failed manip fails the whole translation (the caller drops the error).
+  if (!nonFirst && avail < 8 && manipNeeds8(proto, IPPROTO_ICMP)) return false;
   if (!nonFirst && avail >= 8) {
     if (proto === IPPROTO_TCP) {
       const pAt = l4 + (src ? TCP_SPORT : TCP_DPORT);
@@ -275,7 +282,7 @@ export function natIcmpInnerV6(b: Uint8Array, ipOff: number, icmpOff: number, ic
     const avail = icmpEnd - l4;
     const proto = innerExt.nextHdr;
     // As for IPv4: a transport header the manip needs but the quote cuts short fails it.
-    if (avail < 8 && (proto === IPPROTO_TCP || proto === IPPROTO_UDP || proto === IPPROTO_ICMPV6 || alwaysCsum(proto) || proto === IPPROTO_SCTP)) return false;
+    if (avail < 8 && manipNeeds8(proto, IPPROTO_ICMPV6)) return false;
     if (avail >= 8) {
       let csumAt = -1;
       let pAt = -1;

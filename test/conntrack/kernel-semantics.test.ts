@@ -11,8 +11,7 @@ import {
   CT_INFO_INVALID, IPS_ASSURED, IP_CT_ESTABLISHED_REPLY,
   TCP_CONNTRACK_CLOSE, TCP_CONNTRACK_ESTABLISHED, TCP_CONNTRACK_SYN_SENT,
 } from '../../src/conntrack/constants.ts';
-import { conntrackIn } from '../../src/conntrack/conntrack-in.ts';
-import { ACK, Harness, PSH, RST, SYN, ip4, ip6, writePacket, type Pkt, type Result } from './helpers.ts';
+import { ACK, Harness, PSH, RST, SYN, ip4, ip6, type Result } from './helpers.ts';
 
 const C = ip4('192.168.1.10');
 const S = ip4('198.51.100.7');
@@ -21,26 +20,11 @@ const SPORT = 443;
 const CISN = 1000; // client ISN: its first data byte is 1001
 const SISN = 5000; // server ISN: its first data byte is 5001
 
-/** Runs one TCP segment through conntrackIn + confirm, with an explicit TCP window. */
-function seg(h: Harness, fromClient: boolean, flags: number, seq: number, ack: number, opts: { payload?: number; win?: number } = {}): Result {
-  const p: Pkt = fromClient
+/** One TCP segment between the client C and the server S, through conntrack in + confirm. */
+function seg(h: Harness, fromClient: boolean, flags: number, seq: number, ack: number, opts: { payload?: number } = {}): Result {
+  return h.send(fromClient
     ? { src: C, dst: S, proto: IPPROTO_TCP, sport: CPORT, dport: SPORT, flags, seq, ack, payload: opts.payload ?? 0 }
-    : { src: S, dst: C, proto: IPPROTO_TCP, sport: SPORT, dport: CPORT, flags, seq, ack, payload: opts.payload ?? 0 };
-  const pool = h.pool;
-  const slot = pool.alloc();
-  writePacket(pool, slot, p);
-  const win = opts.win ?? 65535;
-  const w = pool.frameStart(slot) + 14 + 20 + 14; // TCP window field
-  pool.bytes[w] = win >>> 8;
-  pool.bytes[w + 1] = win & 0xff;
-  const drop = conntrackIn(h.ct, pool, slot, h.now);
-  const r: Result = { ct: pool.ct[slot]!, dir: pool.ctDir[slot]!, ctinfo: pool.ctInfo[slot]!, drop };
-  pool.free(slot);
-  if (r.drop === 0 && r.ct >= 0) {
-    const d = h.ct.confirm(r.ct, h.now);
-    if (d !== 0) r.drop = d;
-  }
-  return r;
+    : { src: S, dst: C, proto: IPPROTO_TCP, sport: SPORT, dport: CPORT, flags, seq, ack, payload: opts.payload ?? 0 });
 }
 
 /** SYN, SYN/ACK, ACK with real sequence numbers: ESTABLISHED + ASSURED. */

@@ -77,17 +77,17 @@ traffic: []
 
 // --- checksums ----------------------------------------------------------------------------------
 
-export function sum16(b: Uint8Array, start = 0, end = b.length, init = 0): number {
+function sum16(b: Uint8Array, start = 0, end = b.length, init = 0): number {
   let s = init;
   for (let i = start; i + 1 < end; i += 2) s += (b[i]! << 8) | b[i + 1]!;
   if ((end - start) & 1) s += b[end - 1]! << 8;
   return s;
 }
-export function fold(s: number): number {
+function fold(s: number): number {
   while (s > 0xffff) s = (s & 0xffff) + Math.floor(s / 0x10000);
   return s;
 }
-export function csum(b: Uint8Array, start = 0, end = b.length, init = 0): number {
+function csum(b: Uint8Array, start = 0, end = b.length, init = 0): number {
   return ~fold(sum16(b, start, end, init)) & 0xffff;
 }
 
@@ -152,7 +152,7 @@ const CRC32C_TABLE = (() => {
   }
   return t;
 })();
-export function crc32c(b: Uint8Array): number {
+function crc32c(b: Uint8Array): number {
   let c = 0xffffffff;
   for (const x of b) c = (CRC32C_TABLE[(c ^ x) & 0xff]! ^ (c >>> 8)) >>> 0;
   return (c ^ 0xffffffff) >>> 0;
